@@ -1,0 +1,38 @@
+using Billing.Domain.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Billing.Domain;
+
+public static class BillingServiceCollectionExtensions
+{
+    /// <summary>
+    /// The one registration of the billing services, shared by the Functions app, the CLI and the tests,
+    /// so all three run the same code against the same configuration.
+    /// </summary>
+    public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<DatabaseOptions>()
+            .Configure(o =>
+            {
+                var resolved = DatabaseOptions.FromConfiguration(configuration);
+                o.ConnectionString = resolved.ConnectionString;
+                o.ReadOnlyConnectionString = resolved.ReadOnlyConnectionString;
+            })
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString),
+                $"No database configured: set ConnectionStrings:{DatabaseOptions.ConnectionStringName} " +
+                $"(environment: ConnectionStrings__{DatabaseOptions.ConnectionStringName}) or {DatabaseOptions.DatabaseUrlSetting}.")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(sp => BillingDataSource.Create(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!));
+        services.AddDbContext<BillingDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+
+        return services;
+    }
+}

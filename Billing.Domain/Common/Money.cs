@@ -1,0 +1,13 @@
+namespace Billing.Domain.Common;
+
+/// <summary>
+/// The one rounding rule for money: every invoice line is rounded once, to 2 decimals, half away from zero
+/// (67.205 becomes 67.21), the way Romanian invoices and accountants expect. Totals are sums of rounded lines.
+/// </summary>
+public static class Money
+{
+    public const int Decimals = 2;
+    public const MidpointRounding Rounding = MidpointRounding.AwayFromZero;
+
+    public static decimal RoundLine(decimal amount) => Math.Round(amount, Decimals, Rounding);
+}

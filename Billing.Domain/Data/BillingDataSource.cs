@@ -1,0 +1,32 @@
+using Azure.Core;
+using Azure.Identity;
+using Npgsql;
+
+namespace Billing.Domain.Data;
+
+/// <summary>Builds the Npgsql data source: password from the connection string, or a Microsoft Entra token on Azure.</summary>
+public static class BillingDataSource
+{
+    private static readonly string[] AzurePostgresScope = ["https://ossrdbms-aad.database.windows.net/.default"];
+
+    public static NpgsqlDataSource Create(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var settings = builder.ConnectionStringBuilder;
+        if (string.IsNullOrEmpty(settings.Password) && IsAzurePostgres(settings.Host))
+        {
+            // Managed identity in Azure, the developer's az/VS login elsewhere. The token only opens new
+            // physical connections; Azure.Identity caches it, so refreshing every 5 minutes is cheap.
+            TokenCredential credential = Environment.GetEnvironmentVariable("WEBSITE_SITE_NAME") is null
+                ? new DefaultAzureCredential()
+                : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+            builder.UsePeriodicPasswordProvider(
+                async (_, ct) => (await credential.GetTokenAsync(new TokenRequestContext(AzurePostgresScope), ct)).Token,
+                TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(5));
+        }
+        return builder.Build();
+    }
+
+    private static bool IsAzurePostgres(string? host) =>
+        host is not null && host.EndsWith(".postgres.database.azure.com", StringComparison.OrdinalIgnoreCase);
+}

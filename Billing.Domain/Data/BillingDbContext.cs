@@ -1,0 +1,27 @@
+using Billing.Domain.Access;
+using Billing.Domain.Clients;
+using Billing.Domain.Invoicing;
+using Billing.Domain.Payments;
+using Billing.Domain.Reports;
+using Billing.Domain.Usage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Billing.Domain.Data;
+
+public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options) : DbContext(options)
+{
+    public DbSet<Client> Clients => Set<Client>();
+    public DbSet<ClientAssistant> ClientAssistants => Set<ClientAssistant>();
+    public DbSet<UsageLog> UsageLogs => Set<UsageLog>();
+    public DbSet<VapiCallReport> VapiCallReports => Set<VapiCallReport>();
+    public DbSet<Invoice> Invoices => Set<Invoice>();
+    public DbSet<InvoiceLateUsage> InvoiceLateUsage => Set<InvoiceLateUsage>();
+    public DbSet<InvoiceNumberSeries> InvoiceNumberSeries => Set<InvoiceNumberSeries>();
+    public DbSet<BillingRun> BillingRuns => Set<BillingRun>();
+    public DbSet<Payment> Payments => Set<Payment>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<ExchangeRate> ExchangeRates => Set<ExchangeRate>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(BillingDbContext).Assembly);
+}

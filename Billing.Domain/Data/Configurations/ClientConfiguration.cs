@@ -1,0 +1,60 @@
+using Billing.Domain.Clients;
+using Billing.Domain.Common;
+using Billing.Domain.Usage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Billing.Domain.Data.Configurations;
+
+internal sealed class ClientConfiguration : IEntityTypeConfiguration<Client>
+{
+    public void Configure(EntityTypeBuilder<Client> entity)
+    {
+        entity.ToTable("Client", t =>
+        {
+            t.HasNonNegative("taxaLunara", "costPerMinut", "includedMinutes", "paymentTermDays");
+            t.HasCheckConstraint("CK_Client_billingDay", "\"billingDay\" BETWEEN 1 AND 28");
+            t.HasCheckConstraint("CK_Client_currency", "\"currency\" ~ '^[A-Z]{3}$'");
+            t.HasTextCheck<MinuteRounding>("minuteRounding", TextCase.Lower);
+        });
+        entity.HasKey(c => c.Id);
+        entity.Property(c => c.Id).IsDatabaseGeneratedId();
+        entity.Property(c => c.ClientId).HasColumnName("clientId").HasMaxLength(100);
+        entity.HasIndex(c => c.ClientId).IsUnique();
+        entity.Property(c => c.Name).HasColumnName("clientName").HasMaxLength(200);
+        entity.Property(c => c.Email).HasColumnName("email").HasMaxLength(320);
+        entity.Property(c => c.MonthlyFee).HasColumnName("taxaLunara").HasPrecision(12, 2);
+        entity.Property(c => c.PricePerMinute).HasColumnName("costPerMinut").HasPrecision(12, 4);
+        entity.Property(c => c.Currency).HasColumnName("currency").HasMaxLength(3).HasDefaultValue(Client.DefaultCurrency);
+        entity.Property(c => c.BillingDay).HasColumnName("billingDay").HasDefaultValue(1).HasSentinel(1);
+        entity.Property(c => c.TimeZone).HasColumnName("timeZone").HasMaxLength(64).HasDefaultValue(Client.DefaultTimeZone);
+        entity.Property(c => c.BillingStartDate).HasColumnName("billingStartDate");
+        entity.Property(c => c.MinuteRounding).HasColumnName("minuteRounding").HasTextValues(TextCase.Lower)
+            .HasDefaultValue(MinuteRounding.PerMinute).HasSentinel(MinuteRounding.PerMinute);
+        entity.Property(c => c.IncludedMinutes).HasColumnName("includedMinutes").HasPrecision(12, 4).HasDefaultValue(0m);
+        entity.Property(c => c.PaymentTermDays).HasColumnName("paymentTermDays").HasDefaultValue(Client.DefaultPaymentTermDays)
+            .HasSentinel(Client.DefaultPaymentTermDays);
+        entity.Property(c => c.ProrateFirstPeriod).HasColumnName("prorateFirstPeriod").HasDefaultValue(false);
+        entity.Property(c => c.BillVapiFaults).HasColumnName("billVapiFaults").HasDefaultValue(false);
+        entity.Property(c => c.Active).HasColumnName("active").HasDefaultValue(true).HasSentinel(true);
+        entity.HasIndex(c => c.Active);
+        entity.HasAuditTimestamps(c => c.CreatedAt, c => c.UpdatedAt);
+
+        entity.HasMany(c => c.Assistants).WithOne().HasForeignKey(a => a.ClientId).HasPrincipalKey(c => c.ClientId)
+            .OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ClientAssistantConfiguration : IEntityTypeConfiguration<ClientAssistant>
+{
+    public void Configure(EntityTypeBuilder<ClientAssistant> entity)
+    {
+        entity.ToTable("ClientAssistant", t => t.HasTextCheck<VapiResourceKind>("kind", TextCase.Lower));
+        entity.HasKey(a => new { a.Kind, a.VapiId });
+        entity.Property(a => a.Kind).HasColumnName("kind").HasTextValues(TextCase.Lower);
+        entity.Property(a => a.VapiId).HasColumnName("vapiId").HasMaxLength(100);
+        entity.Property(a => a.ClientId).HasColumnName("clientId").HasMaxLength(100);
+        entity.HasIndex(a => a.ClientId);
+        entity.Property(a => a.CreatedAt).HasColumnName("createdAt").HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+    }
+}

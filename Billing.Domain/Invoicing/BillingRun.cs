@@ -1,0 +1,25 @@
+namespace Billing.Domain.Invoicing;
+
+/// <summary>One run of the billing cycle, recorded for operators: what it saw, reconciled and issued.</summary>
+public sealed class BillingRun
+{
+    public Guid Id { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>The instant the run billed up to (the clock, or an operator's <c>--as-of</c>).</summary>
+    public DateTimeOffset AsOf { get; set; }
+    public required string Trigger { get; set; }
+    public bool DryRun { get; set; }
+
+    public int ClientsSeen { get; set; }
+    public int InvoicesCreated { get; set; }
+    public int InvoicesSkipped { get; set; }
+    public int InvoicesMarkedOverdue { get; set; }
+
+    /// <summary>ok, failed, disabled or skipped.</summary>
+    public string? Reconciliation { get; set; }
+    public int CallsFound { get; set; }
+    public int CallsInserted { get; set; }
+    public int CallsCompleted { get; set; }
+    public string? Error { get; set; }
+}

@@ -1,0 +1,71 @@
+namespace Billing.Domain.Invoicing;
+
+public enum InvoiceStatus { Pending, Paid, Overdue, Cancelled }
+
+/// <summary>
+/// A client's invoice for one billing period ("Factura"): fixed fee plus billable minutes times the rate,
+/// plus any late usage carried from earlier, already invoiced periods. Issued amounts never change.
+/// </summary>
+public sealed class Invoice
+{
+    public Guid Id { get; set; }
+    /// <summary>Sequential number in its series (e.g. <c>VAI-2025-000123</c>), assigned at issue.</summary>
+    public string? Number { get; set; }
+
+    public required string ClientId { get; set; }
+    public string? ClientName { get; set; }
+    /// <summary>The period as <c>YYYY-MM</c> of its first day ("perioada").</summary>
+    public required string Period { get; set; }
+    /// <summary>First local day of the period (inclusive).</summary>
+    public DateOnly? PeriodStart { get; set; }
+    /// <summary>First local day after the period (exclusive).</summary>
+    public DateOnly? PeriodEnd { get; set; }
+
+    public decimal Minutes { get; set; }
+    public int TotalCalls { get; set; }
+    public int SuccessfulCalls { get; set; }
+    public decimal IncludedMinutes { get; set; }
+    public decimal? PricePerMinute { get; set; }
+
+    /// <summary>Billable minutes times the rate, rounded once ("costMinute").</summary>
+    public decimal MinutesAmount { get; set; }
+    /// <summary>The monthly fee ("taxaFixa").</summary>
+    public decimal FixedFee { get; set; }
+    /// <summary>Sum of <see cref="LateUsage"/> amounts.</summary>
+    public decimal LateUsageAmount { get; set; }
+    /// <summary>Amount due ("totalDePlata") = minutes amount + fixed fee + late usage; the database checks it.</summary>
+    public decimal Total { get; set; }
+    public string Currency { get; set; } = "RON";
+
+    public InvoiceStatus Status { get; set; } = InvoiceStatus.Pending;
+    public DateOnly DueDate { get; set; }
+    public DateTimeOffset IssuedAt { get; set; }
+    public DateTimeOffset? PaidAt { get; set; }
+    public string? VapiAssistantId { get; set; }
+    /// <summary>False when Vapi's API could not be reached before issue; late calls then follow the late-usage rule.</summary>
+    public bool Reconciled { get; set; } = true;
+    public Guid? BillingRunId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public List<InvoiceLateUsage> LateUsage { get; set; } = [];
+}
+
+/// <summary>Calls of an already invoiced period that arrived after its invoice, billed on a later invoice.</summary>
+public sealed class InvoiceLateUsage
+{
+    public Guid InvoiceId { get; set; }
+    public required string OriginalPeriod { get; set; }
+    public int Calls { get; set; }
+    public decimal Minutes { get; set; }
+    public decimal Amount { get; set; }
+}
+
+/// <summary>The next free number of an invoice series in a year; taken under a row lock, so numbers have no gaps.</summary>
+public sealed class InvoiceNumberSeries
+{
+    public required string Series { get; set; }
+    public int Year { get; set; }
+    public long NextNumber { get; set; } = 1;
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Billing.Functions;
+
+public static class FunctionsServiceCollectionExtensions
+{
+    /// <summary>
+    /// What the HTTP and timer functions need beyond <see cref="Billing.Domain.BillingServiceCollectionExtensions.AddBilling"/>.
+    /// Tests call it too, so function classes are tested with the app's real registrations.
+    /// </summary>
+    public static IServiceCollection AddBillingFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        _ = configuration;
+        services.AddProblemDetails();
+        return services;
+    }
+}

@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Billing.Functions.Infrastructure;
+
+/// <summary>The problem responses (RFC 9457) the functions share, so each kind reads the same everywhere.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult Unexpected() => TypedResults.Problem(
+        statusCode: StatusCodes.Status500InternalServerError,
+        title: "Unexpected error",
+        detail: "The request could not be completed. It has been logged; try again later.");
+
+    /// <summary>The database could not be reached: the caller should retry later.</summary>
+    public static IResult DatabaseUnavailable(int retryAfterSeconds = 30) => new RetryAfterResult(
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Database unavailable",
+            detail: "The billing database could not be reached. Nothing was stored; retry later."),
+        retryAfterSeconds);
+
+    private sealed class RetryAfterResult(IResult inner, int retryAfterSeconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

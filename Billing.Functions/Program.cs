@@ -1,0 +1,13 @@
+using Billing.Domain;
+using Billing.Functions;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.UseMiddleware<Billing.Functions.Infrastructure.UnhandledExceptionMiddleware>();
+
+builder.Services.AddBilling(builder.Configuration);
+builder.Services.AddBillingFunctions(builder.Configuration);
+
+builder.Build().Run();

@@ -1,0 +1,38 @@
+using System.Reflection;
+using System.Text.Json;
+using Billing.Tests.Infrastructure;
+
+namespace Billing.Tests.Functions;
+
+/// <summary>The build's functions.metadata is what the Functions host loads: every function, with its trigger and route.</summary>
+public sealed class FunctionsMetadataTests
+{
+    /// <summary>name → (trigger, methods, route); the list of the app's functions.</summary>
+    public static readonly Dictionary<string, (string Trigger, string Methods, string? Route)> ExpectedFunctions = new()
+    {
+        ["Health"] = ("httpTrigger", "get", "health"),
+    };
+
+    [Fact]
+    public void Build_output_lists_every_function_with_its_trigger_and_route()
+    {
+        var configuration = typeof(FunctionsMetadataTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+        var path = RepositoryRoot.Combine("Billing.Functions", "bin", configuration, "net10.0", "functions.metadata");
+        Assert.True(File.Exists(path), $"{path} was not written by the build");
+
+        using var metadata = JsonDocument.Parse(File.ReadAllText(path));
+        var actual = metadata.RootElement.EnumerateArray().ToDictionary(
+            f => f.GetProperty("name").GetString()!,
+            f =>
+            {
+                var trigger = f.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("direction").GetString() == "In"
+                    && b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+                var methods = trigger.TryGetProperty("methods", out var m) ? string.Join(",", m.EnumerateArray().Select(x => x.GetString())) : "";
+                var route = trigger.TryGetProperty("route", out var r) ? r.GetString() : null;
+                return (trigger.GetProperty("type").GetString()!, methods, route);
+            });
+
+        Assert.Equal(ExpectedFunctions.OrderBy(kv => kv.Key), actual.OrderBy(kv => kv.Key));
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(path)!, "host.json")), "host.json must be in the build output for func start");
+    }
+}
