@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text;
+using Billing.Domain.Data;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Billing.Bench;
+
+/// <summary>One benchmark suite: measures the app's path and the raw PostgreSQL floor in the same run.</summary>
+public interface IBenchSuite
+{
+    string Name { get; }
+    string Description { get; }
+    Task RunAsync(BenchContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// What a suite gets: a fresh, migrated database of its own on the local cluster, the tools to measure the floor
+/// (pgbench), and a results file (bench-results/&lt;suite&gt;.md) that is committed with the code it measured.
+/// </summary>
+public sealed class BenchContext(string suite, string serverConnectionString, string repository, string[] arguments)
+{
+    private readonly StringBuilder _report = new();
+
+    public string Suite => suite;
+    public string[] Arguments => arguments;
+    public string Repository => repository;
+    public string DatabaseName { get; } = $"bench_{suite.Replace('-', '_')}";
+    public string ConnectionString => new NpgsqlConnectionStringBuilder(serverConnectionString)
+    { Database = DatabaseName, MaxPoolSize = 64, Timeout = 30, CommandTimeout = 0 }.ConnectionString;
+
+    public bool Quick => arguments.Contains("--quick");
+
+    public async Task CreateDatabaseAsync(CancellationToken ct)
+    {
+        var admin = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync(ct);
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync(ct);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", connection);
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        await using var db = new BillingDbContext(new DbContextOptionsBuilder<BillingDbContext>().UseNpgsql(ConnectionString).Options);
+        await db.Database.MigrateAsync(ct);
+    }
+
+    public async Task ExecuteAsync(string sql, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Runs pgbench against this suite's database with a custom script; returns its transactions per second.</summary>
+    public async Task<double> PgbenchTpsAsync(string script, int clients, int seconds, CancellationToken ct)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        var scriptPath = Path.Combine(Path.GetTempPath(), $"{DatabaseName}_{Guid.NewGuid():N}.sql");
+        await File.WriteAllTextAsync(scriptPath, script, ct);
+        try
+        {
+            var info = new ProcessStartInfo(FindPgbench(),
+                ["-n", "-f", scriptPath, "-c", clients.ToString(), "-j", Math.Min(clients, Environment.ProcessorCount).ToString(),
+                 "-T", seconds.ToString(), "-h", builder.Host!, "-p", builder.Port.ToString(), "-U", builder.Username!, builder.Database!])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+            info.Environment["PGPASSWORD"] = builder.Password;
+            using var process = Process.Start(info)!;
+            var output = await process.StandardOutput.ReadToEndAsync(ct);
+            var errors = await process.StandardError.ReadToEndAsync(ct);
+            await process.WaitForExitAsync(ct);
+            var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("tps = ", StringComparison.Ordinal))
+                ?? throw new InvalidOperationException($"pgbench failed: {output}\n{errors}");
+            return double.Parse(line["tps = ".Length..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            File.Delete(scriptPath);
+        }
+    }
+
+    private static string FindPgbench() =>
+        Directory.GetDirectories("/usr/lib/postgresql").OrderDescending()
+            .Select(d => Path.Combine(d, "bin", "pgbench")).FirstOrDefault(File.Exists) ?? "pgbench";
+
+    /// <summary>Adds a line to the results file and echoes it.</summary>
+    public void Report(string markdownLine)
+    {
+        Console.WriteLine(markdownLine);
+        _report.AppendLine(markdownLine);
+    }
+
+    public async Task WriteResultsAsync(CancellationToken ct)
+    {
+        var directory = Path.Combine(repository, "bench-results");
+        Directory.CreateDirectory(directory);
+        var header = $"# Benchmark: {suite}\n\nRun {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, " +
+                     $"{Environment.OSVersion}, .NET {Environment.Version}, PostgreSQL from scripts/local-postgres.sh.\n" +
+                     $"Command: `dotnet run -c Release --project Billing.Bench -- {string.Join(' ', [suite, .. arguments])}`\n\n";
+        await File.WriteAllTextAsync(Path.Combine(directory, $"{suite}.md"), header + _report, ct);
+    }
+}
+
+/// <summary>Latency percentiles over a set of timings.</summary>
+public static class Percentiles
+{
+    public static double Of(IReadOnlyList<double> sortedMilliseconds, double percentile) =>
+        sortedMilliseconds.Count == 0 ? double.NaN
+            : sortedMilliseconds[Math.Clamp((int)Math.Ceiling(percentile / 100 * sortedMilliseconds.Count) - 1, 0, sortedMilliseconds.Count - 1)];
+}
