@@ -1,3 +1,4 @@
+using Billing.Domain.Access;
 using Billing.Domain.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -32,6 +33,8 @@ public static class BillingServiceCollectionExtensions
 
         services.TryAddSingleton(sp => BillingDataSource.Create(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!));
         services.AddDbContext<BillingDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+
+        services.AddScoped<ApiKeyService>();
 
         return services;
     }

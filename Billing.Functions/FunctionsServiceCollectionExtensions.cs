@@ -13,6 +13,7 @@ public static class FunctionsServiceCollectionExtensions
     {
         _ = configuration;
         services.AddProblemDetails();
+        services.AddScoped<Infrastructure.CallerResolver>();
         return services;
     }
 }

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using System.Text;
+using Billing.Domain.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Billing.Domain.Access;
+
+/// <summary>
+/// Creates, checks and revokes API keys. A key is <c>bk_&lt;prefix&gt;_&lt;secret&gt;</c>: the prefix finds the row,
+/// and only the SHA-256 of the whole key is stored (keys are 256-bit random, so a fast hash is enough);
+/// the plain key is returned once, at creation.
+/// </summary>
+public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock)
+{
+    private const string KeyStart = "bk_";
+    private const int PrefixLength = 12;
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(5);
+
+    public sealed record CreatedKey(ApiKey Key, string PlainKey);
+
+    public async Task<CreatedKey> CreateAsync(string name, ApiKeyScope scope, string? clientId, DateTimeOffset? expiresAt,
+        CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentException("A key needs a name.", nameof(name));
+        }
+        if ((scope == ApiKeyScope.Client) != (clientId is not null))
+        {
+            throw new ArgumentException("A client key needs a client id, and only a client key has one.", nameof(clientId));
+        }
+        if (clientId is not null && !await db.Clients.AnyAsync(c => c.ClientId == clientId, ct))
+        {
+            throw new ArgumentException($"There is no client '{clientId}'.", nameof(clientId));
+        }
+        if (expiresAt <= clock.GetUtcNow())
+        {
+            throw new ArgumentException("The expiry must be in the future.", nameof(expiresAt));
+        }
+
+        var prefix = KeyStart + RandomToken(PrefixLength);
+        var plainKey = $"{prefix}_{RandomToken(43)}";
+        var key = new ApiKey
+        {
+            Name = name.Trim(),
+            Prefix = prefix,
+            KeyHash = Hash(plainKey),
+            Scope = scope,
+            ClientId = clientId,
+            ExpiresAt = expiresAt?.ToUniversalTime(),
+        };
+        db.ApiKeys.Add(key);
+        await db.SaveChangesAsync(ct);
+        return new CreatedKey(key, plainKey);
+    }
+
+    /// <summary>The caller a presented key proves, or null when the key is unknown, wrong, revoked or expired.</summary>
+    public async Task<Caller?> AuthenticateAsync(string presentedKey, CancellationToken ct)
+    {
+        var prefix = PrefixOf(presentedKey);
+        if (prefix is null)
+        {
+            return null;
+        }
+        var key = await db.ApiKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Prefix == prefix, ct);
+        var now = clock.GetUtcNow();
+        if (key is null || !CryptographicOperations.FixedTimeEquals(key.KeyHash, Hash(presentedKey))
+            || key.RevokedAt is not null || key.ExpiresAt <= now)
+        {
+            return null;
+        }
+        if (key.LastUsedAt is null || key.LastUsedAt < now - LastUsedResolution)
+        {
+            // Recorded coarsely, so reading does not turn every request into a write.
+            await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
+        }
+        return new Caller(key.Id, key.Name, key.Scope, key.ClientId);
+    }
+
+    public Task<List<ApiKey>> ListAsync(CancellationToken ct) =>
+        db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ToListAsync(ct);
+
+    /// <summary>Revokes a key; true when it existed and was active. Revoking twice keeps the first instant.</summary>
+    public async Task<bool> RevokeAsync(Guid id, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        return await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct) == 1;
+    }
+
+    private static string? PrefixOf(string presentedKey)
+    {
+        var end = KeyStart.Length + PrefixLength;
+        return presentedKey.Length > end && presentedKey.StartsWith(KeyStart, StringComparison.Ordinal) && presentedKey[end] == '_'
+            ? presentedKey[..end]
+            : null;
+    }
+
+    private static byte[] Hash(string plainKey) => SHA256.HashData(Encoding.UTF8.GetBytes(plainKey));
+
+    private static string RandomToken(int length)
+    {
+        const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        return RandomNumberGenerator.GetString(alphabet, length);
+    }
+}

@@ -1,0 +1,12 @@
+namespace Billing.Domain.Access;
+
+/// <summary>Who is asking, as proven by an API key: what they may read and do.</summary>
+public sealed record Caller(Guid KeyId, string KeyName, ApiKeyScope Scope, string? ClientId)
+{
+    public bool IsAdmin => Scope == ApiKeyScope.Admin;
+
+    /// <summary>Admin and reporting keys read every client; a client key reads only its own client.</summary>
+    public bool ReadsAllClients => Scope is ApiKeyScope.Admin or ApiKeyScope.Reporting;
+
+    public bool CanRead(string clientId) => ReadsAllClients || string.Equals(ClientId, clientId, StringComparison.Ordinal);
+}
