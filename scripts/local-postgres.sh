@@ -48,7 +48,7 @@ bindir=$(find_bindir) || {
 run() { "$@"; }
 if [ "$(id -u)" = 0 ]; then
   id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
-  run() { runuser -u postgres -- "$@"; }
+  run() { (cd / && runuser -u postgres -- "$@"); }
 fi
 
 data="$state/data"
@@ -64,8 +64,10 @@ if [ ! -e "$data" ]; then
     log "the repository is not reachable by the postgres user; data lives in $outside"
   fi
 fi
-[ "$(id -u)" = 0 ] && chown postgres: "$(readlink -f "$data")"
-chmod 700 "$(readlink -f "$data")"
+# From here on, the real folder: the postgres user may not be able to follow the link through the repository.
+data=$(readlink -f "$data")
+[ "$(id -u)" = 0 ] && chown postgres: "$data"
+chmod 700 "$data"
 
 if [ ! -s "$state/password" ]; then
   (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32 > "$state/password")
