@@ -11,24 +11,31 @@ namespace Billing.Cli;
 /// </summary>
 internal static class CliServices
 {
-    public static async Task<ServiceProvider> BuildAsync(CancellationToken cancellationToken, Action<IServiceCollection>? configure = null)
+    public static async Task<ServiceProvider> BuildAsync(CliEnvironment environment, CancellationToken cancellationToken)
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        var configuration = Configuration(environment);
         if (string.IsNullOrWhiteSpace(configuration.GetConnectionString("Billing")) && string.IsNullOrWhiteSpace(configuration["DATABASE_URL"]))
         {
             var local = await LocalDatabase.UpAsync(cancellationToken);
-            configuration = new ConfigurationBuilder()
-                .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Billing"] = local })
-                .AddEnvironmentVariables()
-                .Build();
+            configuration = Configuration(environment, new() { ["ConnectionStrings:Billing"] = local });
         }
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
             // EF Core failures surface as the exception each command reports; their log lines would say it twice.
             .AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None));
+        if (environment.Clock is not null)
+        {
+            services.AddSingleton(environment.Clock);
+        }
         services.AddBilling(configuration);
-        configure?.Invoke(services);
         return services.BuildServiceProvider();
     }
+
+    private static IConfiguration Configuration(CliEnvironment environment, Dictionary<string, string?>? local = null) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(local ?? [])
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(environment.Settings)
+            .Build();
 }

@@ -9,21 +9,21 @@ namespace Billing.Cli;
 
 internal static class DatabaseCommands
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment environment)
     {
         var up = new Command("up", "Start the local PostgreSQL cluster (creating it on first use) and print its connection string.");
         up.SetAction(async (_, ct) =>
         {
-            Console.WriteLine(await LocalDatabase.UpAsync(ct));
+            environment.Out.WriteLine(await LocalDatabase.UpAsync(ct));
             return ExitCodes.Success;
         });
 
         var migrate = new Command("migrate", "Apply pending migrations to the configured database (or the local cluster).");
         migrate.SetAction(async (_, ct) =>
         {
-            await using var services = await CliServices.BuildAsync(ct);
+            await using var services = await CliServices.BuildAsync(environment, ct);
             var applied = await MigrateAsync(services, ct);
-            Console.WriteLine(applied.Count == 0 ? "The database is up to date." : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}");
+            environment.Out.WriteLine(applied.Count == 0 ? "The database is up to date." : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}");
             return ExitCodes.Success;
         });
 
@@ -32,7 +32,7 @@ internal static class DatabaseCommands
         {
             var options = new DbContextOptionsBuilder<BillingDbContext>().UseNpgsql("Host=unused").Options;
             await using var db = new BillingDbContext(options);
-            Console.Write(db.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent));
+            environment.Out.Write(db.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent));
             return ExitCodes.Success;
         });
 

@@ -1,24 +1,9 @@
-using System.CommandLine;
 using Billing.Cli;
-using Npgsql;
 
-var root = new RootCommand("billing: operate the voice-AI billing system (database, billing cycle, calls, clients, keys, invoices).")
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
 {
-    DatabaseCommands.Create(),
-    DemoCommand.Create(),
+    e.Cancel = true;
+    cancellation.Cancel();
 };
-
-try
-{
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-}
-catch (CliException e)
-{
-    Console.Error.WriteLine($"error: {e.Message}");
-    return e.ExitCode;
-}
-catch (NpgsqlException e)
-{
-    Console.Error.WriteLine($"error: the database could not be reached ({e.Message}). Run 'billing db up' for the local one, or check ConnectionStrings__Billing.");
-    return ExitCodes.DatabaseUnavailable;
-}
+return await CliApp.RunAsync(args, new CliEnvironment(), cancellation.Token);
