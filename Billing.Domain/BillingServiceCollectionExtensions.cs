@@ -1,5 +1,7 @@
 using Billing.Domain.Access;
 using Billing.Domain.Data;
+using Billing.Domain.Usage;
+using Billing.Domain.Vapi;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +37,8 @@ public static class BillingServiceCollectionExtensions
         services.AddDbContext<BillingDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
 
         services.AddScoped<ApiKeyService>();
+        services.AddVapi(configuration);
+        services.AddUsageRecording(configuration);
 
         return services;
     }

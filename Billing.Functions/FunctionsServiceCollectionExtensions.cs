@@ -1,3 +1,4 @@
+using Billing.Functions.Usage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,9 +12,9 @@ public static class FunctionsServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddBillingFunctions(this IServiceCollection services, IConfiguration configuration)
     {
-        _ = configuration;
         services.AddProblemDetails();
         services.AddScoped<Infrastructure.CallerResolver>();
+        services.AddVapiWebhook(configuration);
         return services;
     }
 }

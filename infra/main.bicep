@@ -394,7 +394,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     // Username = the PostgreSQL role created for the app identity (its name = the app name).
     ConnectionStrings__Billing: 'Host=${postgres.properties.fullyQualifiedDomainName};Database=${databaseName};Username=${functionApp.name};SSL Mode=VerifyFull'
     // Versionless Key Vault references: the platform resolves them with the system identity.
-    Vapi__WebhookSecret: '@Microsoft.KeyVault(SecretUri=${webhookSecret.properties.secretUri})'
+    Vapi__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${webhookSecret.properties.secretUri})'
     Vapi__ApiKey: '@Microsoft.KeyVault(SecretUri=${apiKeySecret.properties.secretUri})'
     // NCRONTAB in UTC (Linux plans ignore WEBSITE_TIME_ZONE): hourly at minute 5, so each client's period
     // closes on time in its own zone.

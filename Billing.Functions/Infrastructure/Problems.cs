@@ -11,6 +11,23 @@ public static class Problems
         title: "Unexpected error",
         detail: "The request could not be completed. It has been logged; try again later.");
 
+    /// <summary>A request whose fields are wrong, each named with what is wrong with it (400, or 422 for a well-formed but unusable body).</summary>
+    public static IResult Validation(IReadOnlyDictionary<string, string[]> errors, int statusCode = StatusCodes.Status400BadRequest) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors.ToDictionary())
+        {
+            Status = statusCode,
+            Title = statusCode == StatusCodes.Status422UnprocessableEntity ? "Unprocessable request" : "Invalid request",
+            Detail = "See errors: " + string.Join(", ", errors.Keys),
+        });
+
+    public static IResult TooLarge(long limitBytes) => TypedResults.Problem(
+        statusCode: StatusCodes.Status413PayloadTooLarge,
+        title: "Body too large",
+        detail: $"The body exceeds the limit of {limitBytes} bytes.");
+
+    public static IResult Unauthorized(string detail) => TypedResults.Problem(
+        statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail);
+
     /// <summary>The database could not be reached: the caller should retry later.</summary>
     public static IResult DatabaseUnavailable(int retryAfterSeconds = 30) => new RetryAfterResult(
         TypedResults.Problem(

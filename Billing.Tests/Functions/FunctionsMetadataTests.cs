@@ -11,6 +11,7 @@ public sealed class FunctionsMetadataTests
     public static readonly Dictionary<string, (string Trigger, string Methods, string? Route)> ExpectedFunctions = new()
     {
         ["Health"] = ("httpTrigger", "get", "health"),
+        ["VapiWebhook"] = ("httpTrigger", "post", "vapi/webhook"),
     };
 
     [Fact]

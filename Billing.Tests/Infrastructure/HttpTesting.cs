@@ -8,7 +8,7 @@ namespace Billing.Tests.Infrastructure;
 public static class HttpTesting
 {
     public static DefaultHttpContext NewContext(IServiceProvider services, string method = "GET", string path = "/",
-        string? query = null, string? body = null, IDictionary<string, string>? headers = null)
+        string? query = null, string? body = null, Dictionary<string, string>? headers = null)
     {
         var context = new DefaultHttpContext { RequestServices = services };
         context.Request.Method = method;

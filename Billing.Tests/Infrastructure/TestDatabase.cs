@@ -58,7 +58,7 @@ public sealed class TestDatabase(PostgresServer server) : IAsyncLifetime
     /// </summary>
     public ServiceProvider CreateServices(
         FakeTimeProvider? clock = null,
-        IDictionary<string, string?>? settings = null,
+        Dictionary<string, string?>? settings = null,
         Action<IServiceCollection>? overrides = null)
     {
         var configuration = new ConfigurationBuilder()

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Billing.Domain.Usage;
+
+/// <summary>
+/// Takes one Vapi server message as raw bytes (from the webhook or an import file) and records it if it is an
+/// end-of-call report. Host-independent, so the HTTP function and the CLI run exactly the same code.
+/// </summary>
+public sealed class EndOfCallReportIngestion(UsageRecorder recorder, UsageCompletion completion, ILogger<EndOfCallReportIngestion> logger)
+{
+    public const string EndOfCallReportType = "end-of-call-report";
+
+    public abstract record Result;
+    /// <summary>Another message type: acknowledged, nothing stored.</summary>
+    public sealed record Ignored(string? MessageType) : Result;
+    /// <summary>Not a usable message; <see cref="Malformed"/> = not JSON or not an envelope (400), otherwise a field is wrong (422).</summary>
+    public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors, bool Malformed) : Result;
+    public sealed record Recorded(string CallId, RecordOutcome Outcome, bool Incomplete) : Result;
+
+    /// <param name="completeFromVapiWithin">When set, an incomplete call is completed from GET /call/{id} right away,
+    /// waiting at most this long; otherwise reconciliation completes it later.</param>
+    public async Task<Result> IngestAsync(ReadOnlyMemory<byte> body, UsageSource source, TimeSpan? completeFromVapiWithin, CancellationToken ct)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return new Invalid(new Dictionary<string, string[]> { ["body"] = ["The body is not valid JSON."] }, Malformed: true);
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object)
+            {
+                return new Invalid(new Dictionary<string, string[]> { ["message"] = ["Expected {\"message\": {\"type\": ...}}."] }, Malformed: true);
+            }
+            if (!message.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
+            {
+                return new Invalid(new Dictionary<string, string[]> { ["message.type"] = ["The message type is required."] }, Malformed: true);
+            }
+            var type = typeElement.GetString();
+            if (type != EndOfCallReportType)
+            {
+                return new Ignored(type);
+            }
+
+            var parsed = VapiCallParser.FromEndOfCallReport(message);
+            if (!parsed.IsValid)
+            {
+                logger.LogWarning("Refused an end-of-call report: {Fields}", string.Join(", ", parsed.Errors.Keys));
+                return new Invalid(parsed.Errors, Malformed: false);
+            }
+            var call = parsed.Call!;
+            var outcome = await recorder.RecordAsync(call, source, RawReport.Of(body.Span), ct);
+            using var scope = logger.BeginScope(new Dictionary<string, object> { ["CallId"] = call.CallId });
+            logger.LogInformation("Call {CallId} recorded: {Outcome}, {Seconds} s, ended {EndedReason}{Incomplete}",
+                call.CallId, outcome, call.DurationSeconds, call.EndedReason, call.Incomplete ? ", incomplete" : "");
+
+            var stillIncomplete = call.Incomplete;
+            if (call.Incomplete && outcome != RecordOutcome.Unchanged && completeFromVapiWithin is { } within)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(within);
+                stillIncomplete = await completion.TryCompleteAsync(call.CallId, timeout.Token) is not RecordOutcome.Completed;
+            }
+            return new Recorded(call.CallId, outcome, stillIncomplete);
+        }
+    }
+}

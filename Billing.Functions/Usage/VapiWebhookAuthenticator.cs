@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Billing.Functions.Usage;
+
+/// <summary>Checks Vapi's credential on a webhook request; every secret comparison is constant-time.</summary>
+public sealed class VapiWebhookAuthenticator(IOptions<VapiWebhookOptions> options, TimeProvider clock)
+{
+    public bool IsAuthentic(HttpRequest request, ReadOnlySpan<byte> body)
+    {
+        var o = options.Value;
+        if (o.AllowUnauthenticated)
+        {
+            return true;
+        }
+        return AnyEquals(o.Secrets, request.Headers["X-Vapi-Secret"].ToString())
+               || BearerMatches(o, request)
+               || HmacMatches(o, request, body);
+    }
+
+    private static bool BearerMatches(VapiWebhookOptions o, HttpRequest request)
+    {
+        if (o.BearerTokens.Count == 0)
+        {
+            return false;
+        }
+        var value = request.Headers[o.BearerHeader].ToString();
+        if (o.BearerPrefix)
+        {
+            if (!value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+            value = value["Bearer ".Length..].Trim();
+        }
+        return AnyEquals(o.BearerTokens, value);
+    }
+
+    private bool HmacMatches(VapiWebhookOptions o, HttpRequest request, ReadOnlySpan<byte> body)
+    {
+        if (o.HmacSecrets.Count == 0)
+        {
+            return false;
+        }
+        var timestamp = request.Headers[o.TimestampHeader].ToString();
+        var signatureText = request.Headers[o.SignatureHeader].ToString();
+        if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var stamp) || !IsFresh(stamp, o)
+            || !signatureText.StartsWith(o.SignaturePrefix, StringComparison.Ordinal)
+            || Decode(signatureText[o.SignaturePrefix.Length..], o.SignatureEncoding) is not { } signature)
+        {
+            return false;
+        }
+        // Payload "{timestamp}.{body}", over the raw bytes exactly as received.
+        var signed = new byte[timestamp.Length + 1 + body.Length];
+        Encoding.ASCII.GetBytes(timestamp, signed);
+        signed[timestamp.Length] = (byte)'.';
+        body.CopyTo(signed.AsSpan(timestamp.Length + 1));
+
+        var matched = false;
+        foreach (var secret in o.HmacSecrets)
+        {
+            var expected = Hmac(o.HmacAlgorithm, Encoding.UTF8.GetBytes(secret), signed);
+            matched |= CryptographicOperations.FixedTimeEquals(expected, signature);
+        }
+        return matched;
+    }
+
+    /// <summary>Vapi does not document the timestamp's unit: values above 10^11 are read as milliseconds, else seconds.</summary>
+    private bool IsFresh(long stamp, VapiWebhookOptions o)
+    {
+        var sent = stamp > 100_000_000_000 ? DateTimeOffset.FromUnixTimeMilliseconds(stamp) : DateTimeOffset.FromUnixTimeSeconds(Math.Min(stamp, 253_402_300_799));
+        return (clock.GetUtcNow() - sent).Duration() <= TimeSpan.FromSeconds(o.TimestampToleranceSeconds);
+    }
+
+    private static byte[] Hmac(string algorithm, byte[] key, byte[] data) => algorithm switch
+    {
+        "sha512" => HMACSHA512.HashData(key, data),
+        "sha1" => HMACSHA1.HashData(key, data),
+        _ => HMACSHA256.HashData(key, data),
+    };
+
+    private static byte[]? Decode(string text, string encoding)
+    {
+        try
+        {
+            return encoding == "base64" ? Convert.FromBase64String(text.Trim()) : Convert.FromHexString(text.Trim());
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Compares against every configured secret without stopping early, so timing says nothing about which matched.</summary>
+    private static bool AnyEquals(List<string> secrets, string presented)
+    {
+        if (secrets.Count == 0 || presented.Length == 0)
+        {
+            return false;
+        }
+        var presentedHash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        var matched = false;
+        foreach (var secret in secrets)
+        {
+            matched |= CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(secret)), presentedHash);
+        }
+        return matched;
+    }
+}

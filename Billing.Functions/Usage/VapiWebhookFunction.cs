@@ -1,0 +1,87 @@
+using System.Buffers;
+using Billing.Domain.Usage;
+using Billing.Functions.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Billing.Functions.Usage;
+
+/// <summary>
+/// Vapi's server URL. Records each end-of-call report as one usage row before answering 2xx; acknowledges every
+/// other message type without work. Vapi waits up to 20 s and does not retry by default (see README).
+/// </summary>
+public sealed class VapiWebhookFunction(
+    EndOfCallReportIngestion ingestion,
+    VapiWebhookAuthenticator authenticator,
+    IOptions<VapiWebhookOptions> options,
+    ILogger<VapiWebhookFunction> logger)
+{
+    public sealed record Acknowledgement(string MessageType, bool Stored, string? CallId = null, string? Outcome = null, bool Incomplete = false);
+
+    [Function("VapiWebhook")]
+    public async Task<IResult> Receive(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "vapi/webhook")] HttpRequest request,
+        CancellationToken ct)
+    {
+        var limit = options.Value.MaxBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            return Problems.TooLarge(limit);
+        }
+        var body = await ReadBodyAsync(request.Body, limit, ct);
+        if (body is null)
+        {
+            return Problems.TooLarge(limit);
+        }
+        if (!authenticator.IsAuthentic(request, body))
+        {
+            logger.LogWarning("Refused a webhook request without a valid Vapi credential");
+            return Problems.Unauthorized("A valid Vapi credential (X-Vapi-Secret, bearer token or HMAC signature) is required.");
+        }
+
+        EndOfCallReportIngestion.Result result;
+        try
+        {
+            var completeWithin = options.Value.CompleteFromApi ? TimeSpan.FromSeconds(options.Value.CompleteFromApiTimeoutSeconds) : (TimeSpan?)null;
+            result = await ingestion.IngestAsync(body, UsageSource.Webhook, completeWithin, ct);
+        }
+        catch (Exception e) when (e is NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: System.Net.Sockets.SocketException } or TimeoutException)
+        {
+            logger.LogError(e, "The database is unreachable; the webhook answered 503 and stored nothing");
+            return Problems.DatabaseUnavailable();
+        }
+
+        return result switch
+        {
+            EndOfCallReportIngestion.Recorded r => TypedResults.Ok(new Acknowledgement(
+                EndOfCallReportIngestion.EndOfCallReportType, true, r.CallId, r.Outcome.ToString().ToLowerInvariant(), r.Incomplete)),
+            EndOfCallReportIngestion.Ignored i => TypedResults.Ok(new Acknowledgement(i.MessageType ?? "", false)),
+            EndOfCallReportIngestion.Invalid { Malformed: true } invalid => Problems.Validation(invalid.Errors),
+            EndOfCallReportIngestion.Invalid invalid => Problems.Validation(invalid.Errors, StatusCodes.Status422UnprocessableEntity),
+            _ => throw new InvalidOperationException($"Unexpected ingestion result {result}"),
+        };
+    }
+
+    /// <summary>The body's bytes, or null once it passes the limit (a chunked body has no Content-Length to check first).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken ct)
+    {
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        while (true)
+        {
+            var memory = buffer.GetMemory(16 * 1024);
+            var read = await body.ReadAsync(memory, ct);
+            if (read == 0)
+            {
+                return buffer.WrittenSpan.ToArray();
+            }
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit)
+            {
+                return null;
+            }
+        }
+    }
+}
