@@ -1,5 +1,6 @@
 using Billing.Domain.Access;
 using Billing.Domain.Data;
+using Billing.Domain.Invoicing;
 using Billing.Domain.Usage;
 using Billing.Domain.Vapi;
 using Microsoft.EntityFrameworkCore;
@@ -39,6 +40,7 @@ public static class BillingServiceCollectionExtensions
         services.AddScoped<ApiKeyService>();
         services.AddVapi(configuration);
         services.AddUsageRecording(configuration);
+        services.AddInvoicing(configuration);
 
         return services;
     }

@@ -46,6 +46,7 @@ public sealed class VapiApiClient(HttpClient http, IOptions<VapiOptions> options
             return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         }
         catch (Exception e) when (e is HttpRequestException or TimeoutException or Polly.CircuitBreaker.BrokenCircuitException
+                                      or Polly.Timeout.TimeoutRejectedException
                                       or TaskCanceledException && !ct.IsCancellationRequested)
         {
             throw new VapiUnavailableException($"Vapi's API could not be reached: {e.Message}", e);

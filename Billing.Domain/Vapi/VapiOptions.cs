@@ -11,6 +11,8 @@ public sealed class VapiOptions
     /// <summary>Per-attempt timeout; the resilience pipeline retries within <see cref="TotalTimeoutSeconds"/>.</summary>
     public int AttemptTimeoutSeconds { get; set; } = 20;
     public int TotalTimeoutSeconds { get; set; } = 90;
+    /// <summary>First retry delay; later ones grow exponentially with jitter, or follow Vapi's Retry-After.</summary>
+    public int RetryBaseDelayMilliseconds { get; set; } = 2000;
     /// <summary>Page size for GET /call (Vapi allows at most 1000).</summary>
     public int PageSize { get; set; } = 1000;
 }

@@ -23,6 +23,7 @@ public static class VapiServiceCollectionExtensions
                 o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(vapi.TotalTimeoutSeconds);
                 o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(Math.Max(vapi.AttemptTimeoutSeconds * 2, 30));
                 o.Retry.MaxRetryAttempts = 4;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(vapi.RetryBaseDelayMilliseconds);
                 o.Retry.UseJitter = true;
                 o.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
             });

@@ -32,6 +32,7 @@ public sealed class VapiApiTests
             ["Vapi:ApiKey"] = "test-private-key",
             ["Vapi:AttemptTimeoutSeconds"] = "2",
             ["Vapi:TotalTimeoutSeconds"] = "20",
+            ["Vapi:RetryBaseDelayMilliseconds"] = "50",
         }).AddInMemoryCollection(settings ?? []).Build();
         var services = new ServiceCollection().AddLogging().AddVapi(configuration);
         services.Configure<HttpClientFactoryOptions>(typeof(IVapiApi).Name, o =>
@@ -64,6 +65,14 @@ public sealed class VapiApiTests
 
         await Assert.ThrowsAsync<VapiUnavailableException>(() => Client(handler).GetCallAsync("c1", default));
         Assert.Equal(5, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_vapi_that_never_answers_in_time_is_reported_as_unavailable()
+    {
+        var handler = new ScriptedHandler(_ => throw new TaskCanceledException("no answer"));
+        await Assert.ThrowsAsync<VapiUnavailableException>(() =>
+            Client(handler, new() { ["Vapi:TotalTimeoutSeconds"] = "1", ["Vapi:AttemptTimeoutSeconds"] = "1" }).GetCallAsync("c1", default));
     }
 
     [Fact]

@@ -12,6 +12,8 @@ public sealed class FunctionsMetadataTests
     {
         ["Health"] = ("httpTrigger", "get", "health"),
         ["VapiWebhook"] = ("httpTrigger", "post", "vapi/webhook"),
+        ["BillingCycle"] = ("timerTrigger", "", null),
+        ["GetCurrentUsage"] = ("httpTrigger", "get", "clients/{clientId}/usage/current"),
     };
 
     [Fact]
@@ -30,6 +32,10 @@ public sealed class FunctionsMetadataTests
                     && b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
                 var methods = trigger.TryGetProperty("methods", out var m) ? string.Join(",", m.EnumerateArray().Select(x => x.GetString())) : "";
                 var route = trigger.TryGetProperty("route", out var r) ? r.GetString() : null;
+                if (trigger.TryGetProperty("schedule", out var schedule))
+                {
+                    Assert.Equal("%BillingCycleSchedule%", schedule.GetString());
+                }
                 return (trigger.GetProperty("type").GetString()!, methods, route);
             });
 

@@ -1,0 +1,453 @@
+using System.Diagnostics;
+using Billing.Domain.Clients;
+using Billing.Domain.Common;
+using Billing.Domain.Data;
+using Billing.Domain.Usage;
+using Billing.Domain.Vapi;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Billing.Domain.Invoicing;
+
+/// <summary>
+/// The billing cycle: every closed, unbilled period of every active client becomes one invoice, oldest first, so
+/// one run after any downtime catches up. Idempotent and safe to run twice at once: periods are computed and
+/// invoiced under a transaction-scoped advisory lock, and (clientId, perioada) is unique. Issued invoices never
+/// change; calls that arrive after their period was invoiced are billed on the client's next invoice as late usage.
+/// </summary>
+public sealed class BillingCycle(
+    BillingDbContext db,
+    UsageMaintenance maintenance,
+    VapiReconciliation reconciliation,
+    IOptions<BillingOptions> options,
+    IOptions<VapiOptions> vapiOptions,
+    TimeProvider clock,
+    ILogger<BillingCycle> logger)
+{
+    /// <summary>Serialises billing runs across instances; transaction-scoped, so it also works behind PgBouncer.</summary>
+    private const long CycleLockKey = 0x42_696C_6C69_6E67; // "Billing"
+    private const int MaxPeriodsPerClient = 240;
+
+    private sealed record Due(Client Client, TimeZoneInfo Zone, BillingPeriod Period, decimal Fee, DateOnly DueDate);
+
+    public async Task<BillingRunSummary> RunAsync(BillingRunRequest request, CancellationToken ct)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var asOf = request.AsOf.ToUniversalTime();
+        var run = new BillingRun { StartedAt = clock.GetUtcNow(), AsOf = asOf, Trigger = request.Trigger, DryRun = request.DryRun };
+        if (!request.DryRun)
+        {
+            db.BillingRuns.Add(run);
+            await db.SaveChangesAsync(ct);
+        }
+
+        try
+        {
+            var (status, counts) = request.DryRun ? ("skipped", new VapiReconciliation.Counts(0, 0, 0)) : await ReconcileAsync(request, asOf, ct);
+            if (!request.DryRun)
+            {
+                await maintenance.AttributeUnassignedCallsAsync(ct);
+                await maintenance.PurgeExpiredReportsAsync(ct);
+            }
+            var (clientsSeen, drafts, skipped) = await InvoiceAsync(request, asOf, run, reconciled: status != "failed", ct);
+            var overdue = request.DryRun ? 0 : await MarkOverdueAsync(asOf, ct);
+
+            var summary = new BillingRunSummary(request.DryRun ? null : run.Id, asOf, request.DryRun, clientsSeen, drafts.Count, skipped, overdue,
+                status, counts.Found, counts.Inserted, counts.Completed, stopwatch.Elapsed, drafts);
+            logger.LogInformation(
+                "Billing run {RunId} as of {AsOf}{DryRun}: {ClientsSeen} clients seen, {InvoicesCreated} invoices created, {InvoicesSkipped} skipped, " +
+                "{Overdue} marked overdue, reconciliation {Reconciliation} ({CallsFound} calls found, {CallsInserted} inserted, {CallsCompleted} completed), {DurationMs} ms",
+                summary.RunId, asOf, request.DryRun ? " (dry run)" : "", clientsSeen, drafts.Count, skipped, overdue, status,
+                counts.Found, counts.Inserted, counts.Completed, (long)stopwatch.Elapsed.TotalMilliseconds);
+
+            if (!request.DryRun)
+            {
+                run.ClientsSeen = clientsSeen;
+                run.InvoicesCreated = drafts.Count;
+                run.InvoicesSkipped = skipped;
+                run.InvoicesMarkedOverdue = overdue;
+                run.Reconciliation = status;
+                (run.CallsFound, run.CallsInserted, run.CallsCompleted) = (counts.Found, counts.Inserted, counts.Completed);
+                run.FinishedAt = clock.GetUtcNow();
+                await db.SaveChangesAsync(ct);
+            }
+            return summary;
+        }
+        catch (Exception e) when (!request.DryRun && e is not OperationCanceledException)
+        {
+            db.ChangeTracker.Clear();
+            await db.BillingRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Error, e.GetType().Name + ": " + e.Message)
+                .SetProperty(r => r.FinishedAt, clock.GetUtcNow()), CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>The open period of one client as its invoice would be if it closed now; nothing is written.</summary>
+    public async Task<InvoiceDraft?> PreviewAsync(string clientId, CancellationToken ct)
+    {
+        var client = await db.Clients.AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == clientId, ct);
+        if (client is null)
+        {
+            return null;
+        }
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(client.TimeZone);
+        var now = clock.GetUtcNow();
+        var open = BillingPeriod.Containing(now, client.BillingDay, zone);
+        var due = new Due(client, zone, open, FixedFee(client, zone, open), DueDate(client, zone, now));
+        var run = new BillingRun { StartedAt = now, AsOf = now, Trigger = "preview", DryRun = true };
+        var (drafts, _) = await IssueAsync([due], run, now, reconciled: true, dryRun: true, ct);
+        return drafts.SingleOrDefault();
+    }
+
+    /// <summary>Sets the next number of an invoice series for a year; numbers are never reused, so it can only move forward.</summary>
+    public async Task<bool> SetNextInvoiceNumberAsync(int year, long nextNumber, CancellationToken ct)
+    {
+        if (nextNumber < 1 || year is < 2000 or > 9999)
+        {
+            throw new ArgumentOutOfRangeException(nameof(nextNumber), "The year is 2000-9999 and the next number at least 1.");
+        }
+        return await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO "InvoiceNumberSeries" ("series", "year", "nextNumber") VALUES ({options.Value.InvoiceSeries}, {year}, {nextNumber})
+            ON CONFLICT ("series", "year") DO UPDATE SET "nextNumber" = EXCLUDED."nextNumber"
+            WHERE "InvoiceNumberSeries"."nextNumber" <= EXCLUDED."nextNumber"
+            """, ct) == 1;
+    }
+
+    private async Task<(string Status, VapiReconciliation.Counts Counts)> ReconcileAsync(BillingRunRequest request, DateTimeOffset asOf, CancellationToken ct)
+    {
+        var none = new VapiReconciliation.Counts(0, 0, 0);
+        if (!options.Value.ReconciliationEnabled)
+        {
+            return ("disabled", none);
+        }
+        // Reconcile before any invoicing, and otherwise once per interval.
+        var dueClients = await DuePeriodsAsync(request.ClientId, asOf, ct);
+        var lastOk = await db.BillingRuns.Where(r => r.Reconciliation == "ok").MaxAsync(r => (DateTimeOffset?)r.StartedAt, ct);
+        if (dueClients.Count == 0 && lastOk > asOf.AddHours(-options.Value.ReconciliationIntervalHours))
+        {
+            return ("skipped", none);
+        }
+        if (string.IsNullOrWhiteSpace(vapiOptions.Value.ApiKey))
+        {
+            logger.LogWarning("Reconciliation needs Vapi:ApiKey; invoices of this run are marked unreconciled");
+            return ("failed", none);
+        }
+
+        var clients = await db.Clients.AsNoTracking().Include(c => c.Assistants)
+            .Where(c => c.Active && (request.ClientId == null || c.ClientId == request.ClientId)).ToListAsync(ct);
+        var windows = new List<VapiReconciliation.Window>();
+        foreach (var client in clients)
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(client.TimeZone);
+            // From the oldest period still to invoice (or the open one) up to now.
+            var from = dueClients.Where(d => d.Client.ClientId == client.ClientId).Select(d => d.Period.StartsAt(zone)).DefaultIfEmpty(
+                BillingPeriod.Containing(asOf, client.BillingDay, zone).StartsAt(zone)).Min();
+            windows.AddRange(client.Assistants.Where(a => a.Kind == VapiResourceKind.Assistant)
+                .Select(a => new VapiReconciliation.Window(a.VapiId, from, asOf)));
+        }
+        try
+        {
+            return ("ok", await reconciliation.ReconcileAsync(windows, ct));
+        }
+        catch (VapiUnavailableException e)
+        {
+            logger.LogWarning("Reconciliation failed, invoicing from what is recorded: {Reason}", e.Message);
+            return ("failed", none);
+        }
+    }
+
+    private async Task<(int ClientsSeen, List<InvoiceDraft> Drafts, int Skipped)> InvoiceAsync(BillingRunRequest request, DateTimeOffset asOf,
+        BillingRun run, bool reconciled, CancellationToken ct)
+    {
+        var clientsSeen = await db.Clients.CountAsync(c => c.Active && (request.ClientId == null || c.ClientId == request.ClientId), ct);
+        var drafts = new List<InvoiceDraft>();
+        var skipped = 0;
+        var batchSize = options.Value.BatchSize;
+        var all = await DuePeriodsAsync(request.ClientId, asOf, ct);
+        foreach (var batch in all.GroupBy(d => d.Client.ClientId).Chunk(batchSize))
+        {
+            var (issued, skippedInBatch) = await IssueAsync(batch.SelectMany(g => g).ToList(), run, asOf, reconciled, request.DryRun, ct);
+            drafts.AddRange(issued);
+            skipped += skippedInBatch;
+        }
+        return (clientsSeen, drafts, skipped);
+    }
+
+    /// <summary>Every closed period not invoiced yet, per active client, oldest first.</summary>
+    private async Task<List<Due>> DuePeriodsAsync(string? clientId, DateTimeOffset asOf, CancellationToken ct)
+    {
+        var clients = await db.Clients.AsNoTracking()
+            .Where(c => c.Active && (clientId == null || c.ClientId == clientId))
+            .Select(c => new
+            {
+                Client = c,
+                Last = db.Invoices.Where(i => i.ClientId == c.ClientId).OrderByDescending(i => i.Period)
+                    .Select(i => new { i.Period, i.PeriodEnd }).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        var grace = TimeSpan.FromHours(options.Value.GraceHours);
+        var due = new List<Due>();
+        foreach (var entry in clients)
+        {
+            var client = entry.Client;
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(client.TimeZone);
+            var period = entry.Last is null
+                ? BillingPeriod.Containing(BillingStart(client, zone), client.BillingDay)
+                : BillingPeriod.Containing(entry.Last.PeriodEnd ?? DateOnly.ParseExact(entry.Last.Period + "-01", "yyyy-MM-dd").AddMonths(1), client.BillingDay);
+            for (var n = 0; n < MaxPeriodsPerClient && period.EndsAt(zone) + grace <= asOf; n++, period = period.Next)
+            {
+                due.Add(new Due(client, zone, period, FixedFee(client, zone, period), DueDate(client, zone, asOf)));
+            }
+        }
+        return due.OrderBy(d => d.Period.Start).ThenBy(d => d.Client.ClientId, StringComparer.Ordinal).ToList();
+    }
+
+    private static DateOnly BillingStart(Client client, TimeZoneInfo zone) =>
+        client.BillingStartDate ?? BillingPeriod.LocalDate(client.CreatedAt, zone);
+
+    /// <summary>The full monthly fee, or for a first, partial period of a client that prorates, the share of its days.</summary>
+    private static decimal FixedFee(Client client, TimeZoneInfo zone, BillingPeriod period)
+    {
+        var start = BillingStart(client, zone);
+        if (!client.ProrateFirstPeriod || start <= period.Start || start >= period.End)
+        {
+            return client.MonthlyFee;
+        }
+        return Money.RoundLine(client.MonthlyFee * (period.End.DayNumber - start.DayNumber) / period.Days);
+    }
+
+    private static DateOnly DueDate(Client client, TimeZoneInfo zone, DateTimeOffset issuedAt) =>
+        BillingPeriod.LocalDate(issuedAt, zone).AddDays(client.PaymentTermDays);
+
+    private const string InsertInvoicesSql = """
+        WITH due AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::timestamptz[], $6::timestamptz[],
+                                 $7::numeric[], $8::date[], $9::numeric[])
+                AS d(client_id, period, period_start, period_end, from_ts, to_ts, fee, due_date, late_amount)
+        ), usage AS (
+            SELECT d.client_id, d.period,
+                   count(u."id") AS calls,
+                   count(u."id") FILTER (WHERE u."outcome" = 'success') AS successful,
+                   COALESCE(sum(u."billableSeconds") FILTER (WHERE u."billable"), 0) AS seconds
+            FROM due d
+            LEFT JOIN "UsageLog" u ON u."clientId" = d.client_id AND u."occurredAt" >= d.from_ts AND u."occurredAt" < d.to_ts
+                                  AND NOT u."incomplete" AND u."facturaId" IS NULL
+            GROUP BY d.client_id, d.period
+        ), ins AS (
+            INSERT INTO "Factura" ("clientId", "clientName", "perioada", "periodStart", "periodEnd", "minuteTotale", "totalCalls",
+                "successfulCalls", "includedMinutes", "costPerMinut", "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata",
+                "currency", "status", "dueDate", "issuedAt", "vapiAssistantId", "reconciled", "billingRunId")
+            SELECT d.client_id, c."clientName", d.period, d.period_start, d.period_end, round(u.seconds / 60, 4), u.calls,
+                   u.successful, c."includedMinutes", c."costPerMinut", m.amount, d.fee, d.late_amount, m.amount + d.fee + d.late_amount,
+                   c."currency", 'PENDING', d.due_date, $10,
+                   (SELECT a."vapiId" FROM "ClientAssistant" a WHERE a."clientId" = c."clientId" AND a."kind" = 'assistant'
+                    ORDER BY a."createdAt", a."vapiId" LIMIT 1),
+                   $11, $12
+            FROM due d
+            JOIN "Client" c ON c."clientId" = d.client_id
+            JOIN usage u ON u.client_id = d.client_id AND u.period = d.period
+            -- One rounding, in PostgreSQL's round(numeric): half away from zero, as Money.RoundLine.
+            CROSS JOIN LATERAL (SELECT round(GREATEST(u.seconds / 60 - c."includedMinutes", 0) * c."costPerMinut", 2) AS amount) m
+            ON CONFLICT ("clientId", "perioada") DO NOTHING
+            RETURNING "id", "clientId", "perioada"
+        ), marked AS (
+            UPDATE "UsageLog" u SET "facturaId" = ins."id"
+            FROM ins JOIN due d ON d.client_id = ins."clientId" AND d.period = ins."perioada"
+            WHERE u."clientId" = ins."clientId" AND u."occurredAt" >= d.from_ts AND u."occurredAt" < d.to_ts
+              AND NOT u."incomplete" AND u."facturaId" IS NULL
+            RETURNING 1
+        )
+        SELECT ins."id", ins."clientId", ins."perioada", (SELECT count(*) FROM marked) FROM ins
+        """;
+
+    private const string LateCallsSql = """
+        SELECT u."id", u."clientId", u."occurredAt", u."billableSeconds", u."cost", u."billable"
+        FROM unnest($1::text[], $2::timestamptz[]) AS f(client_id, from_ts)
+        JOIN "UsageLog" u ON u."clientId" = f.client_id AND u."occurredAt" < f.from_ts
+        WHERE u."facturaId" IS NULL AND NOT u."incomplete"
+        """;
+
+    /// <summary>Issues the invoices of one batch in one transaction; a dry run rolls it back.</summary>
+    private async Task<(List<InvoiceDraft> Drafts, int Skipped)> IssueAsync(IReadOnlyList<Due> due, BillingRun run, DateTimeOffset issuedAt,
+        bool reconciled, bool dryRun, CancellationToken ct)
+    {
+        if (due.Count == 0)
+        {
+            return ([], 0);
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        NpgsqlCommand Command(string sql) => new(sql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+
+        await using (var lockCommand = Command($"SELECT pg_advisory_xact_lock({CycleLockKey})"))
+        {
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        }
+        if (dryRun)
+        {
+            db.BillingRuns.Add(run);
+            await db.SaveChangesAsync(ct);
+        }
+
+        // Late usage: calls of already invoiced periods, billed on each client's first invoice of this run.
+        var firstDue = due.GroupBy(d => d.Client.ClientId).Select(g => g.First()).ToList();
+        var late = await LateUsageAsync(Command, firstDue, ct);
+
+        var inserted = new List<(Guid Id, string ClientId, string Period)>();
+        await using (var insert = Command(InsertInvoicesSql))
+        {
+            var p = insert.Parameters;
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = due.Select(d => d.Client.ClientId).ToArray() });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = due.Select(d => d.Period.Key).ToArray() });
+            p.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = due.Select(d => d.Period.Start).ToArray() });
+            p.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = due.Select(d => d.Period.End).ToArray() });
+            p.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = due.Select(d => d.Period.StartsAt(d.Zone)).ToArray() });
+            p.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = due.Select(d => d.Period.EndsAt(d.Zone)).ToArray() });
+            p.Add(new NpgsqlParameter<decimal[]> { TypedValue = due.Select(d => d.Fee).ToArray() });
+            p.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = due.Select(d => d.DueDate).ToArray() });
+            p.Add(new NpgsqlParameter<decimal[]>
+            {
+                TypedValue = due.Select(d => firstDue.Contains(d) && late.TryGetValue(d.Client.ClientId, out var l) ? l.Lines.Sum(x => x.Amount) : 0m).ToArray(),
+            });
+            p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = issuedAt });
+            p.Add(new NpgsqlParameter<bool> { TypedValue = reconciled });
+            p.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
+            await using var reader = await insert.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                inserted.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
+            }
+        }
+
+        foreach (var first in firstDue)
+        {
+            var invoice = inserted.FirstOrDefault(i => i.ClientId == first.Client.ClientId && i.Period == first.Period.Key);
+            if (invoice.Id != Guid.Empty && late.TryGetValue(first.Client.ClientId, out var lateUsage))
+            {
+                await RecordLateUsageAsync(Command, invoice.Id, lateUsage, ct);
+            }
+        }
+        await NumberAsync(Command, run.Id, issuedAt, ct);
+
+        var ids = inserted.Select(i => i.Id).ToList();
+        var drafts = await db.Invoices.AsNoTracking().Include(i => i.LateUsage).Where(i => ids.Contains(i.Id))
+            .OrderBy(i => i.Number).ThenBy(i => i.ClientId)
+            .Select(i => new InvoiceDraft(i.Id, i.Number, i.ClientId, i.Period, i.PeriodStart, i.PeriodEnd, i.Minutes, i.TotalCalls,
+                i.SuccessfulCalls, i.MinutesAmount, i.FixedFee, i.LateUsageAmount, i.Total, i.Currency, i.DueDate, i.Reconciled,
+                i.LateUsage.OrderBy(l => l.OriginalPeriod).Select(l => new LateUsageLine(l.OriginalPeriod, l.Calls, l.Minutes, l.Amount)).ToList()))
+            .ToListAsync(ct);
+
+        if (dryRun)
+        {
+            await transaction.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+        }
+        else
+        {
+            await transaction.CommitAsync(ct);
+        }
+        return (drafts, due.Count - inserted.Count);
+    }
+
+    private sealed record LateUsage(IReadOnlyList<LateUsageLine> Lines, Guid[] CallIds);
+
+    private static async Task<Dictionary<string, LateUsage>> LateUsageAsync(Func<string, NpgsqlCommand> command, List<Due> firstDue,
+        CancellationToken ct)
+    {
+        var calls = new List<(Guid Id, string ClientId, DateTimeOffset OccurredAt, decimal Seconds, decimal Cost, bool Billable)>();
+        await using (var select = command(LateCallsSql))
+        {
+            select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = firstDue.Select(d => d.Client.ClientId).ToArray() });
+            select.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = firstDue.Select(d => d.Period.StartsAt(d.Zone)).ToArray() });
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                calls.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetDecimal(3),
+                    reader.GetDecimal(4), reader.GetBoolean(5)));
+            }
+        }
+        var clients = firstDue.ToDictionary(d => d.Client.ClientId);
+        return calls.GroupBy(c => c.ClientId).ToDictionary(g => g.Key, g =>
+        {
+            var due = clients[g.Key];
+            var lines = g.GroupBy(c => BillingPeriod.Containing(c.OccurredAt, due.Client.BillingDay, due.Zone).Key)
+                .OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => new LateUsageLine(p.Key, p.Count(),
+                    Math.Round(p.Where(c => c.Billable).Sum(c => c.Seconds) / 60m, 4, MidpointRounding.AwayFromZero),
+                    Money.RoundLine(p.Where(c => c.Billable).Sum(c => c.Cost))))
+                .ToList();
+            return new LateUsage(lines, g.Select(c => c.Id).ToArray());
+        });
+    }
+
+    private static async Task RecordLateUsageAsync(Func<string, NpgsqlCommand> command, Guid invoiceId, LateUsage late, CancellationToken ct)
+    {
+        await using var lines = command("""
+            INSERT INTO "InvoiceLateUsage" ("facturaId", "originalPeriod", "calls", "minutes", "amount")
+            SELECT $1, * FROM unnest($2::text[], $3::int[], $4::numeric[], $5::numeric[])
+            """);
+        lines.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = invoiceId });
+        lines.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = late.Lines.Select(l => l.OriginalPeriod).ToArray() });
+        lines.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = late.Lines.Select(l => l.Calls).ToArray() });
+        lines.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = late.Lines.Select(l => l.Minutes).ToArray() });
+        lines.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = late.Lines.Select(l => l.Amount).ToArray() });
+        await lines.ExecuteNonQueryAsync(ct);
+
+        await using var mark = command("""UPDATE "UsageLog" SET "facturaId" = $1 WHERE "id" = ANY($2) AND "facturaId" IS NULL""");
+        mark.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = invoiceId });
+        mark.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = late.CallIds });
+        await mark.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Numbers the run's new invoices in order (period, client) from the series' next number, under its row lock: no gaps, no reuse.</summary>
+    private async Task NumberAsync(Func<string, NpgsqlCommand> command, Guid runId, DateTimeOffset issuedAt, CancellationToken ct)
+    {
+        var series = options.Value.InvoiceSeries;
+        var year = issuedAt.UtcDateTime.Year;
+        await using (var ensure = command("""
+            INSERT INTO "InvoiceNumberSeries" ("series", "year", "nextNumber") VALUES ($1, $2, 1) ON CONFLICT DO NOTHING
+            """))
+        {
+            ensure.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series });
+            ensure.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
+            await ensure.ExecuteNonQueryAsync(ct);
+        }
+        await using var next = command("""
+            SELECT "nextNumber" FROM "InvoiceNumberSeries" WHERE "series" = $1 AND "year" = $2 FOR UPDATE
+            """);
+        next.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series });
+        next.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
+        var first = (long)(await next.ExecuteScalarAsync(ct))!;
+
+        await using var number = command("""
+            WITH todo AS (
+                SELECT "id", row_number() OVER (ORDER BY "periodStart", "clientId") - 1 AS n
+                FROM "Factura" WHERE "billingRunId" = $1 AND "number" IS NULL)
+            UPDATE "Factura" f SET "number" = $2 || '-' || $3 || '-' || lpad(($4 + todo.n)::text, 6, '0')
+            FROM todo WHERE f."id" = todo."id"
+            """);
+        number.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
+        number.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series });
+        number.Parameters.Add(new NpgsqlParameter<string> { TypedValue = year.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        number.Parameters.Add(new NpgsqlParameter<long> { TypedValue = first });
+        var numbered = await number.ExecuteNonQueryAsync(ct);
+
+        await using var advance = command("""UPDATE "InvoiceNumberSeries" SET "nextNumber" = "nextNumber" + $3 WHERE "series" = $1 AND "year" = $2""");
+        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series });
+        advance.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
+        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = numbered });
+        await advance.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>PENDING invoices whose due date has passed in the client's zone become OVERDUE.</summary>
+    private Task<int> MarkOverdueAsync(DateTimeOffset asOf, CancellationToken ct) => db.Database.ExecuteSqlAsync($"""
+        UPDATE "Factura" f SET "status" = 'OVERDUE'
+        FROM "Client" c
+        WHERE c."clientId" = f."clientId" AND f."status" = 'PENDING' AND f."dueDate" < ({asOf} AT TIME ZONE c."timeZone")::date
+        """, ct);
+}

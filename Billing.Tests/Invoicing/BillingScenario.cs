@@ -1,0 +1,88 @@
+using Billing.Domain.Clients;
+using Billing.Domain.Invoicing;
+using Billing.Domain.Usage;
+using Billing.Domain.Vapi;
+using Billing.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
+
+namespace Billing.Tests.Invoicing;
+
+/// <summary>A fixture vocabulary for billing tests: clients, their calls (recorded through the real recorder) and runs.</summary>
+public sealed class BillingScenario : IAsyncDisposable
+{
+    private readonly TestDatabase _database;
+
+    public BillingScenario(TestDatabase database, Dictionary<string, string?>? settings = null)
+    {
+        _database = database;
+        Services = database.CreateServices(Clock, new Dictionary<string, string?>(settings ?? [])
+        {
+            ["Vapi:ApiKey"] = "test-key",
+            ["Billing:ReconciliationEnabled"] = settings?.GetValueOrDefault("Billing:ReconciliationEnabled") ?? "false",
+        }, s => s.AddSingleton(Vapi));
+    }
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2025, 11, 1, 0, 0, 0, TimeSpan.Zero));
+    public IVapiApi Vapi { get; } = Substitute.For<IVapiApi>();
+    public ServiceProvider Services { get; }
+
+    public async Task<Client> ClientAsync(string clientId, decimal fee = 800m, decimal rate = 0.56m, int billingDay = 1,
+        DateOnly? billingStart = null, Action<Client>? configure = null)
+    {
+        var client = new Client
+        {
+            ClientId = clientId,
+            Name = $"Client {clientId}",
+            MonthlyFee = fee,
+            PricePerMinute = rate,
+            BillingDay = billingDay,
+            BillingStartDate = billingStart ?? new DateOnly(2025, 10, 1),
+            Assistants = [new ClientAssistant { VapiId = $"asst_{clientId}", ClientId = clientId }],
+        };
+        configure?.Invoke(client);
+        await using var db = _database.CreateContext();
+        db.Clients.Add(client);
+        await db.SaveChangesAsync();
+        return client;
+    }
+
+    private int _calls;
+
+    /// <summary>A call of the client's assistant, recorded through the same path as the webhook.</summary>
+    public async Task<string> CallAsync(string clientId, string startedAt, double seconds, string endedReason = "customer-ended-call")
+    {
+        var start = DateTimeOffset.Parse(startedAt);
+        var call = new VapiCall
+        {
+            CallId = $"{clientId}-{Interlocked.Increment(ref _calls)}-{Guid.NewGuid():N}",
+            AssistantId = $"asst_{clientId}",
+            StartedAt = seconds > 0 ? start : null,
+            EndedAt = start.AddSeconds(seconds),
+            CreatedAt = start.AddSeconds(-1),
+            DurationSeconds = (decimal)seconds,
+            EndedReason = endedReason,
+            VapiCost = 0.01m,
+        };
+        await Services.GetRequiredService<UsageRecorder>().RecordAsync(call, UsageSource.Webhook, raw: null, default);
+        return call.CallId;
+    }
+
+    public async Task<BillingRunSummary> RunAsync(string asOf, string? clientId, bool dryRun = false)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<BillingCycle>()
+            .RunAsync(new BillingRunRequest(DateTimeOffset.Parse(asOf), "test", clientId, dryRun), default);
+    }
+
+    public async Task<List<Invoice>> InvoicesAsync(string clientId)
+    {
+        await using var db = _database.CreateContext();
+        return await db.Invoices.AsNoTracking().Include(i => i.LateUsage).Where(i => i.ClientId == clientId)
+            .OrderBy(i => i.Period).ToListAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await Services.DisposeAsync();
+}
