@@ -10,9 +10,13 @@ internal static class CliApp
     {
         var root = new RootCommand("billing: operate the voice-AI billing system (database, billing cycle, calls, clients, keys, invoices).")
         {
-            DatabaseCommands.Create(environment),
-            KeyCommands.Create(environment),
             DemoCommand.Create(environment),
+            DatabaseCommands.Create(environment),
+            CycleCommands.Create(environment),
+            CallCommands.Create(environment),
+            ClientCommands.Create(environment),
+            InvoiceCommands.Create(environment),
+            KeyCommands.Create(environment),
         };
         var invocation = new InvocationConfiguration { Output = environment.Out, Error = environment.Error, EnableDefaultExceptionHandler = false };
         try
@@ -23,6 +27,11 @@ internal static class CliApp
         {
             await environment.Error.WriteLineAsync($"error: {e.Message}");
             return e.ExitCode;
+        }
+        catch (Billing.Domain.Vapi.VapiUnavailableException e)
+        {
+            await environment.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.Failure;
         }
         catch (ArgumentException e)
         {

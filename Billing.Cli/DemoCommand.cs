@@ -1,27 +1,87 @@
 using System.CommandLine;
-using Billing.Domain.Data;
-using Microsoft.EntityFrameworkCore;
+using System.Globalization;
+using Billing.Cli.Demo;
+using Billing.Domain.Clients;
+using Billing.Domain.Invoicing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Cli;
 
-/// <summary>The README's first command: a fresh machine to a working billing database in one step.</summary>
+/// <summary>
+/// The README's first command: on a fresh machine, start the local database, migrate it, add the sample clients,
+/// feed a generated month of Vapi end-of-call reports through the webhook's code path, bill that month with a fixed
+/// clock, and print the invoices and the seed's monitoring reports. Running it again changes nothing.
+/// </summary>
 internal static class DemoCommand
 {
+    public const int Year = 2025;
+    public const int Month = 11;
+    /// <summary>1 December 2025, 12:00 UTC: November has closed in Bucharest and its grace window has passed.</summary>
+    public static readonly DateTimeOffset BillingInstant = new(2025, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
     public static Command Create(CliEnvironment environment)
     {
-        var demo = new Command("demo", "Start the local database, migrate it and show what it holds.");
+        var demo = new Command("demo", "Set up the local database and run the billing job end to end on a generated month of calls.");
         demo.SetAction(async (_, ct) =>
         {
-            await using var services = await CliServices.BuildAsync(environment, ct);
+            var demoEnvironment = new CliEnvironment
+            {
+                Out = environment.Out,
+                Error = environment.Error,
+                Interactive = environment.Interactive,
+                Clock = environment.Clock ?? new FixedClock(BillingInstant),
+                // The demo's calls exist only here, not in a Vapi account, so there is nothing to reconcile with.
+                Settings = new Dictionary<string, string?>(environment.Settings) { ["Billing:ReconciliationEnabled"] = "false" },
+            };
+            var o = environment.Out;
+            await using var services = await CliServices.BuildAsync(demoEnvironment, ct);
             var applied = await DatabaseCommands.MigrateAsync(services, ct);
-            environment.Out.WriteLine(applied.Count == 0 ? "Database up to date." : $"Applied migrations: {string.Join(", ", applied)}");
+            o.WriteLine(applied.Count == 0 ? "Database: up to date." : $"Database: applied {string.Join(", ", applied)}.");
 
             await using var scope = services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<BillingDbContext>();
-            environment.Out.WriteLine($"Clients: {await db.Clients.CountAsync(ct)}, calls: {await db.UsageLogs.CountAsync(ct)}, " +
-                              $"invoices: {await db.Invoices.CountAsync(ct)}, payments: {await db.Payments.CountAsync(ct)}");
-            return ExitCodes.Success;
+            var sp = scope.ServiceProvider;
+            var added = 0;
+            foreach (var c in DemoMonth.Clients)
+            {
+                added += await sp.GetRequiredService<ClientService>().AddAsync(new Client
+                {
+                    ClientId = c.ClientId,
+                    Name = c.Name,
+                    MonthlyFee = c.MonthlyFee,
+                    PricePerMinute = c.PricePerMinute,
+                    BillingDay = c.BillingDay,
+                    BillingStartDate = new DateOnly(Year, Month, 1),
+                    Assistants = [new ClientAssistant { VapiId = c.AssistantId, ClientId = c.ClientId }],
+                }, ct) ? 1 : 0;
+            }
+            o.WriteLine($"Clients: {DemoMonth.Clients.Length} sample clients ({added} added now).");
+
+            var reports = DemoMonth.Reports(Year, Month).Select(r => ($"call {r.CallId}", r.Body)).ToList();
+            var imported = await CallCommands.ImportAsync(demoEnvironment, sp, reports, ct);
+            o.WriteLine($"Calls: {reports.Count} end-of-call reports for {Year}-{Month:D2} through the webhook path: " +
+                        $"{imported.Inserted} new, {imported.Unchanged} already recorded, {imported.Invalid} invalid.");
+
+            var summary = await sp.GetRequiredService<BillingCycle>().RunAsync(new BillingRunRequest(BillingInstant, "demo"), ct);
+            CycleCommands.WriteSummary(o, summary);
+
+            var queries = sp.GetRequiredService<InvoiceQueries>();
+            var period = $"{Year}-{Month:D2}";
+            o.WriteLine();
+            o.WriteLine($"Invoices for {period}:");
+            InvoiceCommands.WriteTable(o, await queries.ListAsync(null, period, null, ct));
+
+            o.WriteLine();
+            o.WriteLine($"Monitoring: invoices generated in the last day (as of {BillingInstant:yyyy-MM-dd HH:mm}Z):");
+            var recent = await queries.RecentAsync(BillingInstant.AddDays(-1), ct);
+            o.WriteLine(recent.Count == 0 ? "  none (they were generated by an earlier run)" : $"  {recent.Count}: {string.Join(", ", recent.Select(i => i.Number))}");
+            o.WriteLine("Monitoring: failed payments:");
+            var failed = await queries.FailedPaymentsAsync(ct);
+            o.WriteLine(failed.Count == 0 ? "  none" : string.Join(Environment.NewLine, failed.Select(p => $"  {p.Id} {p.Amount} {p.Currency}")));
+            o.WriteLine($"Monitoring: top clients by usage in {period}:");
+            Output.WriteTable(o, ["client", "minutes", "total", "period"], (await queries.TopClientsAsync(period, 10, ct))
+                .Select(i => (IReadOnlyList<string>)[i.ClientName ?? i.ClientId, i.Minutes.ToString("0.####", CultureInfo.InvariantCulture),
+                    InvoiceCommands.Amount(i.Total), i.Period]));
+            return imported.Invalid == 0 ? ExitCodes.Success : ExitCodes.Failure;
         });
         return demo;
     }

@@ -10,6 +10,8 @@ public static class InvoicingServiceCollectionExtensions
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<VapiReconciliation>();
         services.AddScoped<BillingCycle>();
+        services.AddScoped<InvoiceQueries>();
+        services.AddScoped<Clients.ClientService>();
         return services;
     }
 }

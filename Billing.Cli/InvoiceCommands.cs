@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using Billing.Domain.Common;
+using Billing.Domain.Invoicing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Billing.Cli;
+
+/// <summary><c>billing invoices list</c>: a readable table, or JSON for scripts.</summary>
+internal static class InvoiceCommands
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var status = new Option<string?>("--status") { Description = "PENDING, PAID, OVERDUE or CANCELLED." };
+        var period = new Option<string?>("--period") { Description = "Billing period, YYYY-MM." };
+        var client = new Option<string?>("--client") { Description = "One client's invoices." };
+        var json = new Option<bool>("--json") { Description = "Print JSON for scripts." };
+        var list = new Command("list", "List invoices.") { status, period, client, json };
+        list.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
+        {
+            InvoiceStatus? wanted = parse.GetValue(status) is { } s
+                ? TextEnum.TryParse<InvoiceStatus>(s, out var parsed) ? parsed : throw new ArgumentException($"--status must be PENDING, PAID, OVERDUE or CANCELLED, not '{s}'.")
+                : null;
+            if (parse.GetValue(period) is { } p && !DateOnly.TryParseExact(p + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+            {
+                throw new ArgumentException($"--period must be YYYY-MM, not '{p}'.");
+            }
+            var invoices = await services.GetRequiredService<InvoiceQueries>().ListAsync(wanted, parse.GetValue(period), parse.GetValue(client), ct);
+            if (parse.GetValue(json))
+            {
+                Output.WriteJson(environment.Out, invoices.Select(i => new
+                {
+                    i.Id,
+                    i.Number,
+                    i.ClientId,
+                    i.ClientName,
+                    i.Period,
+                    i.Minutes,
+                    i.TotalCalls,
+                    i.SuccessfulCalls,
+                    MinutesAmount = Amount(i.MinutesAmount),
+                    FixedFee = Amount(i.FixedFee),
+                    LateUsageAmount = Amount(i.LateUsageAmount),
+                    Total = Amount(i.Total),
+                    i.Currency,
+                    Status = TextEnum.ToText(i.Status, TextCase.Upper),
+                    i.DueDate,
+                    i.Reconciled,
+                }));
+            }
+            else
+            {
+                WriteTable(environment.Out, invoices);
+            }
+            return ExitCodes.Success;
+        }));
+        return new Command("invoices", "Invoices (\"Factura\").") { list };
+    }
+
+    public static void WriteTable(TextWriter writer, IReadOnlyList<Invoice> invoices) =>
+        Output.WriteTable(writer, ["number", "client", "period", "minutes", "calls", "ok", "minutes amt", "fixed fee", "late", "total", "cur", "status", "due"],
+            invoices.Select(i => (IReadOnlyList<string>)[i.Number ?? "", i.ClientId, i.Period, i.Minutes.ToString("0.####", CultureInfo.InvariantCulture),
+                i.TotalCalls.ToString(CultureInfo.InvariantCulture), i.SuccessfulCalls.ToString(CultureInfo.InvariantCulture), Amount(i.MinutesAmount),
+                Amount(i.FixedFee), Amount(i.LateUsageAmount), Amount(i.Total), i.Currency, TextEnum.ToText(i.Status, TextCase.Upper),
+                i.DueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)]),
+            rightAligned: new HashSet<int> { 3, 4, 5, 6, 7, 8, 9 });
+
+    public static string Amount(decimal value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+}
