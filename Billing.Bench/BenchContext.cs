@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using Billing.Domain;
 using Billing.Domain.Data;
+using Billing.Functions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Billing.Bench;
@@ -44,6 +48,25 @@ public sealed class BenchContext(string suite, string serverConnectionString, st
         }
         await using var db = new BillingDbContext(new DbContextOptionsBuilder<BillingDbContext>().UseNpgsql(ConnectionString).Options);
         await db.Database.MigrateAsync(ct);
+    }
+
+    /// <summary>The Functions app's own registrations on this suite's database (as the tests build them).</summary>
+    public ServiceProvider BuildServices(Dictionary<string, string?> settings, TimeProvider? clock = null)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Billing"] = ConnectionString })
+            .AddInMemoryCollection(settings)
+            .Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        if (clock is not null)
+        {
+            services.AddSingleton(clock);
+        }
+        services.AddBilling(configuration);
+        services.AddBillingFunctions(configuration);
+        return services.BuildServiceProvider();
     }
 
     public async Task ExecuteAsync(string sql, CancellationToken ct)

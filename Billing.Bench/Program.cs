@@ -6,6 +6,7 @@ using Billing.Bench;
 // bench-results/<suite>.md. Register new suites here.
 IBenchSuite[] suites =
 [
+    new IngestionSuite(),
 ];
 
 var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));

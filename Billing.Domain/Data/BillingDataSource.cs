@@ -13,6 +13,13 @@ public static class BillingDataSource
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var settings = builder.ConnectionStringBuilder;
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            // The webhook's and the cycle's statements are the same on every call; preparing them roughly doubled
+            // webhook throughput (bench-results/ingestion.md). Behind a pooler without prepared-statement support,
+            // set "Max Auto Prepare=0" in the connection string.
+            settings.MaxAutoPrepare = 32;
+        }
         if (string.IsNullOrEmpty(settings.Password) && IsAzurePostgres(settings.Host))
         {
             // Managed identity in Azure, the developer's az/VS login elsewhere. The token only opens new

@@ -4,14 +4,16 @@ using Microsoft.Extensions.Logging;
 namespace Billing.Domain.Usage;
 
 /// <summary>Completes an incomplete call from Vapi's final record (GET /call/{id}), through the same recorder.</summary>
-public sealed class UsageCompletion(IVapiApi vapi, UsageRecorder recorder, ILogger<UsageCompletion> logger)
+/// <remarks>The API client is resolved on first use: most reports are complete, and building the typed client and its
+/// resilience pipeline on every webhook request would be wasted work on the hot path.</remarks>
+public sealed class UsageCompletion(Lazy<IVapiApi> vapi, UsageRecorder recorder, ILogger<UsageCompletion> logger)
 {
     /// <summary>Null when Vapi could not be asked or does not know the call; the row then waits for reconciliation.</summary>
     public async Task<RecordOutcome?> TryCompleteAsync(string callId, CancellationToken ct)
     {
         try
         {
-            var call = await vapi.GetCallAsync(callId, ct);
+            var call = await vapi.Value.GetCallAsync(callId, ct);
             if (call is null)
             {
                 logger.LogWarning("Vapi does not know call {CallId}; it stays incomplete", callId);

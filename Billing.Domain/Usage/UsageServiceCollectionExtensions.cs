@@ -14,6 +14,7 @@ public static class UsageServiceCollectionExtensions
         }
         services.AddSingleton(new RawReportRetention(TimeSpan.FromDays(days)));
         services.AddSingleton<UsageRecorder>();
+        services.AddScoped(sp => new Lazy<Vapi.IVapiApi>(sp.GetRequiredService<Vapi.IVapiApi>));
         services.AddScoped<UsageCompletion>();
         services.AddScoped<EndOfCallReportIngestion>();
         services.AddScoped<UsageMaintenance>();

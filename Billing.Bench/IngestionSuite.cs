@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using Billing.Functions.Usage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Billing.Bench;
+
+/// <summary>
+/// Sustained ingestion of distinct end-of-call reports at 8 concurrent senders through the webhook function's full
+/// path (body limit, authentication, parsing, pricing, the atomic insert with the gzip raw report), against
+/// pgbench's single-row INSERT ... ON CONFLICT DO NOTHING into the same table at 8 clients, in the same run.
+/// </summary>
+public sealed class IngestionSuite : IBenchSuite
+{
+    private const string Secret = "bench-webhook-secret-000000001";
+    private const int Senders = 8;
+
+    public string Name => "ingestion";
+    public string Description => "Webhook ingestion throughput vs pgbench single-row inserts (target >= 0.5x).";
+
+    public async Task RunAsync(BenchContext context, CancellationToken ct)
+    {
+        var seconds = context.Quick ? 5 : 20;
+        await context.ExecuteAsync("""
+            INSERT INTO "Client" ("clientId", "clientName", "taxaLunara", "costPerMinut") VALUES ('bench_clinic', 'Bench Clinic', 800, 0.56);
+            INSERT INTO "ClientAssistant" ("kind", "vapiId", "clientId") VALUES ('assistant', 'asst_clinica_serban_01', 'bench_clinic');
+            """, ct);
+        var template = await File.ReadAllTextAsync(Path.Combine(context.Repository, "Billing.Tests", "Fixtures", "vapi", "end-of-call-report-success.json"), ct);
+        const string templateId = "25ce11fc-739c-4655-a56d-f969b8fcced2";
+
+        // Floor: what PostgreSQL itself does with one-row inserts into the same table and its indexes.
+        var floorTps = await context.PgbenchTpsAsync("""
+            \set n random(1, 2000000000)
+            INSERT INTO "UsageLog" ("callId", "clientId", "startedAt", "endedAt", "duration", "billableSeconds", "durationMinutes", "toolsUsed", "cost", "vapiCost", "endedReason", "outcome", "billable", "incomplete", "source")
+            VALUES ('pgbench-' || :client_id || '-' || :n, 'bench_clinic', now(), now(), 127.4, 180, 3, '{checkAvailability,bookAppointment}', 1.68, 0.240676, 'customer-ended-call', 'success', true, false, 'webhook')
+            ON CONFLICT ("callId") DO NOTHING;
+            """, Senders, seconds, ct);
+
+        await using var services = context.BuildServices(new()
+        {
+            ["Vapi:Webhook:Secrets:0"] = Secret,
+            ["Vapi:Webhook:CompleteFromApi"] = "false",
+        });
+        // Warm up the pools and the JIT before measuring.
+        for (var i = 0; i < 50; i++)
+        {
+            await PostAsync(services, template.Replace(templateId, Guid.NewGuid().ToString()));
+        }
+
+        var latencies = new ConcurrentBag<double>();
+        var failures = 0;
+        var deadline = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Senders).Select(_ => Task.Run(async () =>
+        {
+            while (deadline.Elapsed < TimeSpan.FromSeconds(seconds))
+            {
+                var body = template.Replace(templateId, Guid.NewGuid().ToString());
+                var started = Stopwatch.GetTimestamp();
+                var status = await PostAsync(services, body);
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (status != 200)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }, ct)));
+        var elapsed = deadline.Elapsed.TotalSeconds;
+        var sorted = latencies.Order().ToList();
+        var appTps = sorted.Count / elapsed;
+
+        context.Report($"| path | senders | seconds | requests/s | p50 ms | p95 ms |");
+        context.Report($"|---|---|---|---|---|---|");
+        context.Report($"| raw floor: pgbench single-row INSERT ... ON CONFLICT DO NOTHING | {Senders} | {seconds} | {floorTps:0} | | |");
+        context.Report($"| webhook function, full path ({template.Length / 1024.0:0.0} KB reports) | {Senders} | {elapsed:0} | {appTps:0} | {Percentiles.Of(sorted, 50):0.00} | {Percentiles.Of(sorted, 95):0.00} |");
+        context.Report("");
+        context.Report($"Ratio: **{appTps / floorTps:0.00}x** the floor (target >= 0.5x). Non-200 responses: {failures}.");
+    }
+
+    private static async Task<int> PostAsync(IServiceProvider services, string body)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var function = ActivatorUtilities.CreateInstance<VapiWebhookFunction>(scope.ServiceProvider);
+        var http = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        var bytes = Encoding.UTF8.GetBytes(body);
+        http.Request.Method = "POST";
+        http.Request.Body = new MemoryStream(bytes);
+        http.Request.ContentLength = bytes.Length;
+        http.Request.Headers["X-Vapi-Secret"] = Secret;
+        http.Response.Body = Stream.Null;
+        var result = await function.Receive(http.Request, CancellationToken.None);
+        await result.ExecuteAsync(http);
+        return http.Response.StatusCode;
+    }
+}
