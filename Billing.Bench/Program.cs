@@ -7,6 +7,7 @@ using Billing.Bench;
 IBenchSuite[] suites =
 [
     new IngestionSuite(),
+    new CycleSuite(),
 ];
 
 var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));

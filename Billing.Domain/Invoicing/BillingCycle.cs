@@ -224,11 +224,20 @@ public sealed class BillingCycle(
     private static DateOnly DueDate(Client client, TimeZoneInfo zone, DateTimeOffset issuedAt) =>
         BillingPeriod.LocalDate(issuedAt, zone).AddDays(client.PaymentTermDays);
 
+    /// <summary>
+    /// The batch's due periods, staged in a temporary table with statistics, so the planner joins 10,000 of them with
+    /// hash joins; as an unnest of parameters it guesses a handful of rows and nested-loops the whole batch.
+    /// </summary>
+    private const string StageDueSql = """
+        CREATE TEMP TABLE billing_due ON COMMIT DROP AS
+        SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::timestamptz[], $6::timestamptz[],
+                             $7::numeric[], $8::date[], $9::numeric[])
+            AS d(client_id, period, period_start, period_end, from_ts, to_ts, fee, due_date, late_amount)
+        """;
+
     private const string InsertInvoicesSql = """
         WITH due AS (
-            SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::timestamptz[], $6::timestamptz[],
-                                 $7::numeric[], $8::date[], $9::numeric[])
-                AS d(client_id, period, period_start, period_end, from_ts, to_ts, fee, due_date, late_amount)
+            SELECT * FROM billing_due
         ), usage AS (
             SELECT d.client_id, d.period,
                    count(u."id") AS calls,
@@ -244,10 +253,10 @@ public sealed class BillingCycle(
                 "currency", "status", "dueDate", "issuedAt", "vapiAssistantId", "reconciled", "billingRunId")
             SELECT d.client_id, c."clientName", d.period, d.period_start, d.period_end, round(u.seconds / 60, 4), u.calls,
                    u.successful, c."includedMinutes", c."costPerMinut", m.amount, d.fee, d.late_amount, m.amount + d.fee + d.late_amount,
-                   c."currency", 'PENDING', d.due_date, $10,
+                   c."currency", 'PENDING', d.due_date, $1,
                    (SELECT a."vapiId" FROM "ClientAssistant" a WHERE a."clientId" = c."clientId" AND a."kind" = 'assistant'
                     ORDER BY a."createdAt", a."vapiId" LIMIT 1),
-                   $11, $12
+                   $2, $3
             FROM due d
             JOIN "Client" c ON c."clientId" = d.client_id
             JOIN usage u ON u.client_id = d.client_id AND u.period = d.period
@@ -299,9 +308,9 @@ public sealed class BillingCycle(
         var late = await LateUsageAsync(Command, firstDue, ct);
 
         var inserted = new List<(Guid Id, string ClientId, string Period)>();
-        await using (var insert = Command(InsertInvoicesSql))
+        await using (var stage = Command(StageDueSql))
         {
-            var p = insert.Parameters;
+            var p = stage.Parameters;
             p.Add(new NpgsqlParameter<string[]> { TypedValue = due.Select(d => d.Client.ClientId).ToArray() });
             p.Add(new NpgsqlParameter<string[]> { TypedValue = due.Select(d => d.Period.Key).ToArray() });
             p.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = due.Select(d => d.Period.Start).ToArray() });
@@ -314,6 +323,15 @@ public sealed class BillingCycle(
             {
                 TypedValue = due.Select(d => firstDue.Contains(d) && late.TryGetValue(d.Client.ClientId, out var l) ? l.Lines.Sum(x => x.Amount) : 0m).ToArray(),
             });
+            await stage.ExecuteNonQueryAsync(ct);
+        }
+        await using (var analyze = Command("ANALYZE billing_due"))
+        {
+            await analyze.ExecuteNonQueryAsync(ct);
+        }
+        await using (var insert = Command(InsertInvoicesSql))
+        {
+            var p = insert.Parameters;
             p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = issuedAt });
             p.Add(new NpgsqlParameter<bool> { TypedValue = reconciled });
             p.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });

@@ -54,7 +54,8 @@ internal sealed class ClientAssistantConfiguration : IEntityTypeConfiguration<Cl
         entity.Property(a => a.Kind).HasColumnName("kind").HasTextValues(TextCase.Lower);
         entity.Property(a => a.VapiId).HasColumnName("vapiId").HasMaxLength(100);
         entity.Property(a => a.ClientId).HasColumnName("clientId").HasMaxLength(100);
-        entity.HasIndex(a => a.ClientId);
+        // A client's assistants, and its first assistant for the invoice, without scanning every assistant of a kind.
+        entity.HasIndex(a => new { a.ClientId, a.Kind });
         entity.Property(a => a.CreatedAt).HasColumnName("createdAt").HasDefaultValueSql("now()").ValueGeneratedOnAdd();
     }
 }

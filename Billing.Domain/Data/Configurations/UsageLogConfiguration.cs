@@ -57,8 +57,10 @@ internal sealed class UsageLogConfiguration : IEntityTypeConfiguration<UsageLog>
         entity.HasOne<Invoice>().WithMany().HasForeignKey(u => u.InvoiceId).OnDelete(DeleteBehavior.Restrict);
 
         // The cycle and the usage reports read a client's calls by time.
-        entity.HasIndex(u => new { u.ClientId, u.OccurredAt });
+        entity.HasIndex(u => new { u.ClientId, u.OccurredAt }, "IX_UsageLog_clientId_occurredAt");
         entity.HasIndex(u => u.InvoiceId);
+        // Calls not billed yet: the cycle's late-usage lookup, without rescanning each client's billed history.
+        entity.HasIndex(u => new { u.ClientId, u.OccurredAt }, "IX_UsageLog_unbilled").HasFilter("\"facturaId\" IS NULL AND NOT \"incomplete\"");
         entity.HasIndex(u => u.OccurredAt).HasFilter("\"clientId\" IS NULL").HasDatabaseName("IX_UsageLog_unattributed");
         entity.HasIndex(u => u.CreatedAt).HasFilter("\"incomplete\"").HasDatabaseName("IX_UsageLog_incomplete");
     }

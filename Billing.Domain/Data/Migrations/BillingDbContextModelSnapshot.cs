@@ -254,7 +254,7 @@ namespace Billing.Domain.Data.Migrations
 
                     b.HasKey("Kind", "VapiId");
 
-                    b.HasIndex("ClientId");
+                    b.HasIndex("ClientId", "Kind");
 
                     b.ToTable("ClientAssistant", null, t =>
                         {
@@ -857,7 +857,10 @@ namespace Billing.Domain.Data.Migrations
                         .HasDatabaseName("IX_UsageLog_unattributed")
                         .HasFilter("\"clientId\" IS NULL");
 
-                    b.HasIndex("ClientId", "OccurredAt");
+                    b.HasIndex(new[] { "ClientId", "OccurredAt" }, "IX_UsageLog_clientId_occurredAt");
+
+                    b.HasIndex(new[] { "ClientId", "OccurredAt" }, "IX_UsageLog_unbilled")
+                        .HasFilter("\"facturaId\" IS NULL AND NOT \"incomplete\"");
 
                     b.ToTable("UsageLog", null, t =>
                         {
