@@ -305,6 +305,7 @@ public sealed class BillingCycle(
 
         // Late usage: calls of already invoiced periods, billed on each client's first invoice of this run.
         var firstDue = due.GroupBy(d => d.Client.ClientId).Select(g => g.First()).ToList();
+        var firstDueSet = firstDue.ToHashSet(ReferenceEqualityComparer.Instance);
         var late = await LateUsageAsync(Command, firstDue, ct);
 
         var inserted = new List<(Guid Id, string ClientId, string Period)>();
@@ -321,7 +322,7 @@ public sealed class BillingCycle(
             p.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = due.Select(d => d.DueDate).ToArray() });
             p.Add(new NpgsqlParameter<decimal[]>
             {
-                TypedValue = due.Select(d => firstDue.Contains(d) && late.TryGetValue(d.Client.ClientId, out var l) ? l.Lines.Sum(x => x.Amount) : 0m).ToArray(),
+                TypedValue = due.Select(d => firstDueSet.Contains(d) && late.TryGetValue(d.Client.ClientId, out var l) ? l.Lines.Sum(x => x.Amount) : 0m).ToArray(),
             });
             await stage.ExecuteNonQueryAsync(ct);
         }
@@ -342,12 +343,12 @@ public sealed class BillingCycle(
             }
         }
 
+        var insertedIds = inserted.ToDictionary(i => (i.ClientId, i.Period), i => i.Id);
         foreach (var first in firstDue)
         {
-            var invoice = inserted.FirstOrDefault(i => i.ClientId == first.Client.ClientId && i.Period == first.Period.Key);
-            if (invoice.Id != Guid.Empty && late.TryGetValue(first.Client.ClientId, out var lateUsage))
+            if (late.TryGetValue(first.Client.ClientId, out var lateUsage) && insertedIds.TryGetValue((first.Client.ClientId, first.Period.Key), out var invoiceId))
             {
-                await RecordLateUsageAsync(Command, invoice.Id, lateUsage, ct);
+                await RecordLateUsageAsync(Command, invoiceId, lateUsage, ct);
             }
         }
         await NumberAsync(Command, run.Id, issuedAt, ct);
