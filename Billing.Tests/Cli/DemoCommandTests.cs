@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Billing.Cli.Demo;
+using Billing.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Billing.Tests.Cli;
+
+/// <summary>The README's first command. It bills every active client, so it gets a database of its own.</summary>
+public sealed class DemoCommandTests(TestDatabase database) : IClassFixture<TestDatabase>
+{
+    private readonly CliRunner _cli = new(database);
+
+    [Fact]
+    public async Task The_demo_bills_dr_serban_exactly_what_its_generated_minutes_give_and_a_rerun_changes_nothing()
+    {
+        // Independently of the app: each answered call bills its started minutes at 0.56 RON, plus the 800 RON fee.
+        var minutes = DemoMonth.Reports(2025, 11)
+            .Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("message"))
+            .Where(m => m.GetProperty("call").GetProperty("assistantId").GetString() == "asst_clinica_serban_01" && m.TryGetProperty("startedAt", out _))
+            .Sum(m => Math.Ceiling((decimal)(m.GetProperty("endedAt").GetDateTimeOffset() - m.GetProperty("startedAt").GetDateTimeOffset()).TotalMilliseconds / 60000m));
+        var expected = Math.Round(minutes * 0.56m, 2, MidpointRounding.AwayFromZero) + 800m;
+
+        var first = await _cli.RunAsync("demo");
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("Invoices for 2025-11:", first.Out);
+        Assert.Matches($@"dr_serban\s+2025-11\s+{minutes}\s+.*\s{expected:0.00}\s+RON\s+PENDING", first.Out);
+        await using (var db = database.CreateContext())
+        {
+            Assert.Equal(expected, (await db.Invoices.SingleAsync(i => i.ClientId == "dr_serban")).Total);
+        }
+
+        var second = await _cli.RunAsync("demo");
+
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("0 new, 135 already recorded", second.Out);
+        Assert.Contains("0 invoices created", second.Out);
+        await using var after = database.CreateContext();
+        Assert.Equal(3, await after.Invoices.CountAsync());
+        Assert.Equal(135, await after.UsageLogs.CountAsync());
+    }
+}
