@@ -198,7 +198,7 @@ public sealed class BillingCycle(
             var zone = TimeZoneInfo.FindSystemTimeZoneById(client.TimeZone);
             var period = entry.Last is null
                 ? BillingPeriod.Containing(BillingStart(client, zone), client.BillingDay)
-                : BillingPeriod.Containing(entry.Last.PeriodEnd ?? DateOnly.ParseExact(entry.Last.Period + "-01", "yyyy-MM-dd").AddMonths(1), client.BillingDay);
+                : BillingPeriod.Containing(entry.Last.PeriodEnd ?? AfterPeriodKey(entry.Last.Period, client.BillingDay), client.BillingDay);
             for (var n = 0; n < MaxPeriodsPerClient && period.EndsAt(zone) + grace <= asOf; n++, period = period.Next)
             {
                 due.Add(new Due(client, zone, period, FixedFee(client, zone, period), DueDate(client, zone, asOf)));
@@ -206,6 +206,10 @@ public sealed class BillingCycle(
         }
         return due.OrderBy(d => d.Period.Start).ThenBy(d => d.Client.ClientId, StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>The day after a period known only by its key (invoices written by raw SQL have no period dates).</summary>
+    private static DateOnly AfterPeriodKey(string period, int billingDay) =>
+        DateOnly.ParseExact(period + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddDays(billingDay - 1).AddMonths(1);
 
     private static DateOnly BillingStart(Client client, TimeZoneInfo zone) =>
         client.BillingStartDate ?? BillingPeriod.LocalDate(client.CreatedAt, zone);

@@ -217,6 +217,28 @@ public sealed class BillingCycleTests(TestDatabase database) : IClassFixture<Tes
     }
 
     [Fact]
+    public async Task After_an_invoice_written_by_raw_sql_the_cycle_bills_the_next_period_of_the_clients_billing_day()
+    {
+        await _scenario.ClientAsync("seed_style", billingDay: 15, billingStart: new DateOnly(2025, 9, 15));
+        await using (var db = database.CreateContext())
+        {
+            // As the seed's users insert invoices: no period dates.
+            await db.Database.ExecuteSqlRawAsync("""
+                INSERT INTO "Factura" ("clientId", "perioada", "minuteTotale", "totalCalls", "successfulCalls", "costMinute", "taxaFixa", "totalDePlata", "dueDate")
+                VALUES ('seed_style', '2025-10', 0, 0, 0, 0, 800, 800, '2025-12-01')
+                """);
+        }
+        await _scenario.CallAsync("seed_style", "2025-11-20T10:00:00Z", 60);
+
+        var run = await _scenario.RunAsync("2025-12-16T12:00:00Z", "seed_style");
+
+        Assert.Equal(0, run.InvoicesSkipped); // the invoiced period is not attempted again
+        var invoice = Assert.Single(run.Invoices);
+        Assert.Equal(("2025-11", new DateOnly(2025, 11, 15), new DateOnly(2025, 12, 15), 1),
+            (invoice.Period, invoice.PeriodStart, invoice.PeriodEnd, invoice.TotalCalls));
+    }
+
+    [Fact]
     public async Task Missed_calls_are_recovered_from_vapi_before_invoicing()
     {
         await using var scenario = new BillingScenario(database, new() { ["Billing:ReconciliationEnabled"] = "true" });
