@@ -75,8 +75,8 @@ public sealed class CycleSuite : IBenchSuite
                 "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "currency", "status", "dueDate", "issuedAt", "reconciled",
                 "createdAt", "updatedAt", "includedMinutes")
             SELECT gen_random_uuid(), c."clientId", c."clientName", '2025-11', round(sum(u."billableSeconds") / 60, 4), count(*),
-                   count(*) FILTER (WHERE u."outcome" = 'success'), round(sum(u."billableSeconds") / 60 * c."costPerMinut", 2), c."taxaLunara", 0,
-                   round(sum(u."billableSeconds") / 60 * c."costPerMinut", 2) + c."taxaLunara", 'RON', 'PENDING', date '2025-12-16', now(), true,
+                   count(*) FILTER (WHERE u."outcome" = 'success'), round(sum(u."billableSeconds") * c."costPerMinut" / 60, 2), c."taxaLunara", 0,
+                   round(sum(u."billableSeconds") * c."costPerMinut" / 60, 2) + c."taxaLunara", 'RON', 'PENDING', date '2025-12-16', now(), true,
                    now(), now(), 0
             FROM "UsageLog" u JOIN "Client" c ON c."clientId" = u."clientId"
             WHERE u."occurredAt" >= timestamptz '2025-10-31 22:00:00+00' AND u."occurredAt" < timestamptz '2025-11-30 22:00:00+00'

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Billing.Domain.Clients;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
@@ -32,13 +33,27 @@ public sealed class BillingCycle(
     private const long CycleLockKey = 0x42_696C_6C69_6E67; // "Billing"
     private const int MaxPeriodsPerClient = 240;
 
-    private sealed record Due(Client Client, TimeZoneInfo Zone, BillingPeriod Period, decimal Fee, DateOnly DueDate);
+    /// <summary>A period to invoice. Late usage of the client is looked for in [LateFrom, LateBefore): from the start of
+    /// its first period to the start of its first period without an invoice, i.e. only in periods already invoiced.</summary>
+    private sealed record Due(Client Client, TimeZoneInfo Zone, BillingPeriod Period, decimal Fee, DateOnly DueDate,
+        DateTimeOffset LateFrom, DateTimeOffset LateBefore);
+
+    /// <summary>How far before the last successful reconciliation the next one looks again, for calls that were still in
+    /// progress then (Vapi calls last at most 12 hours).</summary>
+    private static readonly TimeSpan ReconciliationOverlap = TimeSpan.FromDays(1);
 
     public async Task<BillingRunSummary> RunAsync(BillingRunRequest request, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
         var asOf = request.AsOf.ToUniversalTime();
-        var run = new BillingRun { StartedAt = clock.GetUtcNow(), AsOf = asOf, Trigger = request.Trigger, DryRun = request.DryRun };
+        var run = new BillingRun
+        {
+            StartedAt = clock.GetUtcNow(),
+            AsOf = asOf,
+            Trigger = request.Trigger,
+            DryRun = request.DryRun,
+            ClientId = request.ClientId,
+        };
         if (!request.DryRun)
         {
             db.BillingRuns.Add(run);
@@ -53,7 +68,8 @@ public sealed class BillingCycle(
                 await maintenance.AttributeUnassignedCallsAsync(ct);
                 await maintenance.PurgeExpiredReportsAsync(ct);
             }
-            var (clientsSeen, drafts, skipped) = await InvoiceAsync(request, asOf, run, reconciled: status != "failed", ct);
+            // Only a run that reached Vapi issues reconciled invoices; a dry run shows what a successful run would issue.
+            var (clientsSeen, drafts, skipped) = await InvoiceAsync(request, asOf, run, reconciled: status == "ok" || request.DryRun, ct);
             var overdue = request.DryRun ? 0 : await MarkOverdueAsync(asOf, ct);
 
             var summary = new BillingRunSummary(request.DryRun ? null : run.Id, asOf, request.DryRun, clientsSeen, drafts.Count, skipped, overdue,
@@ -98,9 +114,13 @@ public sealed class BillingCycle(
         var zone = TimeZoneInfo.FindSystemTimeZoneById(client.TimeZone);
         var now = clock.GetUtcNow();
         var open = BillingPeriod.Containing(now, client.BillingDay, zone);
-        var due = new Due(client, zone, open, FixedFee(client, zone, open), DueDate(client, zone, now));
+        var last = await db.Invoices.Where(i => i.ClientId == clientId).OrderByDescending(i => i.Period)
+            .Select(i => new LastInvoice(i.Period, i.PeriodEnd)).FirstOrDefaultAsync(ct);
+        var firstUnbilled = FirstUnbilledPeriod(client, zone, last);
+        var due = new Due(client, zone, open, FixedFee(client, zone, open), DueDate(client, zone, now),
+            FirstPeriod(client, zone).StartsAt(zone), firstUnbilled.StartsAt(zone));
         var run = new BillingRun { StartedAt = now, AsOf = now, Trigger = "preview", DryRun = true };
-        var (drafts, _) = await IssueAsync([due], run, now, reconciled: true, dryRun: true, ct);
+        var (drafts, _) = await IssueAsync([due], run, now, reconciled: true, dryRun: true, ct, preview: true);
         return drafts.SingleOrDefault();
     }
 
@@ -125,10 +145,12 @@ public sealed class BillingCycle(
         {
             return ("disabled", none);
         }
-        // Reconcile before any invoicing, and otherwise once per interval.
+        // Reconcile before any invoicing, and otherwise once per interval. Only runs over all clients count as coverage.
         var dueClients = await DuePeriodsAsync(request.ClientId, asOf, ct);
-        var lastOk = await db.BillingRuns.Where(r => r.Reconciliation == "ok").MaxAsync(r => (DateTimeOffset?)r.StartedAt, ct);
-        if (dueClients.Count == 0 && lastOk > asOf.AddHours(-options.Value.ReconciliationIntervalHours))
+        var lastOk = await db.BillingRuns.Where(r => r.Reconciliation == "ok" && r.ClientId == null && !r.DryRun)
+            .OrderByDescending(r => r.AsOf).Select(r => new { r.StartedAt, r.AsOf }).FirstOrDefaultAsync(ct);
+        var coveredUntil = lastOk?.AsOf;
+        if (dueClients.Count == 0 && lastOk?.StartedAt > asOf.AddHours(-options.Value.ReconciliationIntervalHours))
         {
             return ("skipped", none);
         }
@@ -139,14 +161,27 @@ public sealed class BillingCycle(
         }
 
         var clients = await db.Clients.AsNoTracking().Include(c => c.Assistants)
-            .Where(c => c.Active && (request.ClientId == null || c.ClientId == request.ClientId)).ToListAsync(ct);
+            .Where(c => c.Active && (request.ClientId == null || c.ClientId == request.ClientId))
+            .Select(c => new
+            {
+                Client = c,
+                // Periods invoiced while Vapi was unreachable, since the last run that reached it, are looked at again.
+                OldestUnreconciled = db.Invoices.Where(i => i.ClientId == c.ClientId && !i.Reconciled
+                                                            && (coveredUntil == null || i.IssuedAt >= coveredUntil))
+                    .OrderBy(i => i.Period).Select(i => i.PeriodStart).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
         var windows = new List<VapiReconciliation.Window>();
-        foreach (var client in clients)
+        foreach (var (client, oldestUnreconciled) in clients.Select(c => (c.Client, c.OldestUnreconciled)))
         {
             var zone = TimeZoneInfo.FindSystemTimeZoneById(client.TimeZone);
-            // From the oldest period still to invoice (or the open one) up to now.
-            var from = dueClients.Where(d => d.Client.ClientId == client.ClientId).Select(d => d.Period.StartsAt(zone)).DefaultIfEmpty(
-                BillingPeriod.Containing(asOf, client.BillingDay, zone).StartsAt(zone)).Min();
+            // From the oldest period still to invoice (or the open one), the oldest period invoiced unreconciled, and
+            // the last successful reconciliation (less an overlap for calls then in progress), whichever is earliest.
+            var from = dueClients.Where(d => d.Client.ClientId == client.ClientId).Select(d => d.Period.StartsAt(zone))
+                .Append(BillingPeriod.Containing(asOf, client.BillingDay, zone).StartsAt(zone))
+                .Append(oldestUnreconciled is { } start ? BillingPeriod.LocalMidnight(start, zone) : DateTimeOffset.MaxValue)
+                .Append(coveredUntil is { } covered ? covered - ReconciliationOverlap : DateTimeOffset.MaxValue)
+                .Min();
             windows.AddRange(client.Assistants.Where(a => a.Kind == VapiResourceKind.Assistant)
                 .Select(a => new VapiReconciliation.Window(a.VapiId, from, asOf)));
         }
@@ -187,7 +222,7 @@ public sealed class BillingCycle(
             {
                 Client = c,
                 Last = db.Invoices.Where(i => i.ClientId == c.ClientId).OrderByDescending(i => i.Period)
-                    .Select(i => new { i.Period, i.PeriodEnd }).FirstOrDefault(),
+                    .Select(i => new LastInvoice(i.Period, i.PeriodEnd)).FirstOrDefault(),
             })
             .ToListAsync(ct);
         var grace = TimeSpan.FromHours(options.Value.GraceHours);
@@ -196,20 +231,29 @@ public sealed class BillingCycle(
         {
             var client = entry.Client;
             var zone = TimeZoneInfo.FindSystemTimeZoneById(client.TimeZone);
-            var period = entry.Last is null
-                ? BillingPeriod.Containing(BillingStart(client, zone), client.BillingDay)
-                : BillingPeriod.Containing(entry.Last.PeriodEnd ?? AfterPeriodKey(entry.Last.Period, client.BillingDay), client.BillingDay);
+            var period = FirstUnbilledPeriod(client, zone, entry.Last);
+            var (lateFrom, lateBefore) = (FirstPeriod(client, zone).StartsAt(zone), period.StartsAt(zone));
             for (var n = 0; n < MaxPeriodsPerClient && period.EndsAt(zone) + grace <= asOf; n++, period = period.Next)
             {
-                due.Add(new Due(client, zone, period, FixedFee(client, zone, period), DueDate(client, zone, asOf)));
+                due.Add(new Due(client, zone, period, FixedFee(client, zone, period), DueDate(client, zone, asOf), lateFrom, lateBefore));
             }
         }
         return due.OrderBy(d => d.Period.Start).ThenBy(d => d.Client.ClientId, StringComparer.Ordinal).ToList();
     }
 
+    private sealed record LastInvoice(string Period, DateOnly? PeriodEnd);
+
+    /// <summary>The client's first period: the one containing its billing start.</summary>
+    private static BillingPeriod FirstPeriod(Client client, TimeZoneInfo zone) => BillingPeriod.Containing(BillingStart(client, zone), client.BillingDay);
+
+    /// <summary>The period after the client's last invoice, or its first period.</summary>
+    private static BillingPeriod FirstUnbilledPeriod(Client client, TimeZoneInfo zone, LastInvoice? last) => last is null
+        ? FirstPeriod(client, zone)
+        : BillingPeriod.Containing(last.PeriodEnd ?? AfterPeriodKey(last.Period, client.BillingDay), client.BillingDay);
+
     /// <summary>The day after a period known only by its key (invoices written by raw SQL have no period dates).</summary>
     private static DateOnly AfterPeriodKey(string period, int billingDay) =>
-        DateOnly.ParseExact(period + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture).AddDays(billingDay - 1).AddMonths(1);
+        DateOnly.ParseExact(period + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture).AddDays(billingDay - 1).AddMonths(1);
 
     private static DateOnly BillingStart(Client client, TimeZoneInfo zone) =>
         client.BillingStartDate ?? BillingPeriod.LocalDate(client.CreatedAt, zone);
@@ -264,8 +308,10 @@ public sealed class BillingCycle(
             FROM due d
             JOIN "Client" c ON c."clientId" = d.client_id
             JOIN usage u ON u.client_id = d.client_id AND u.period = d.period
-            -- One rounding, in PostgreSQL's round(numeric): half away from zero, as Money.RoundLine.
-            CROSS JOIN LATERAL (SELECT round(GREATEST(u.seconds / 60 - c."includedMinutes", 0) * c."costPerMinut", 2) AS amount) m
+            -- One rounding, in PostgreSQL's round(numeric): half away from zero, as Money.RoundLine. Multiply before dividing:
+            -- seconds / 60 is a repeating decimal that numeric truncates, which turns an exact midpoint such as
+            -- 3602 s x 0.15 / 60 = 9.005 into 9.00499... and rounds it down.
+            CROSS JOIN LATERAL (SELECT round(GREATEST(u.seconds - c."includedMinutes" * 60, 0) * c."costPerMinut" / 60, 2) AS amount) m
             ON CONFLICT ("clientId", "perioada") DO NOTHING
             RETURNING "id", "clientId", "perioada"
         ), marked AS (
@@ -280,14 +326,17 @@ public sealed class BillingCycle(
 
     private const string LateCallsSql = """
         SELECT u."id", u."clientId", u."occurredAt", u."billableSeconds", u."cost", u."billable"
-        FROM unnest($1::text[], $2::timestamptz[]) AS f(client_id, from_ts)
-        JOIN "UsageLog" u ON u."clientId" = f.client_id AND u."occurredAt" < f.from_ts
+        FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS f(client_id, late_from, late_before)
+        JOIN "UsageLog" u ON u."clientId" = f.client_id AND u."occurredAt" >= f.late_from AND u."occurredAt" < f.late_before
         WHERE u."facturaId" IS NULL AND NOT u."incomplete"
         """;
 
-    /// <summary>Issues the invoices of one batch in one transaction; a dry run rolls it back.</summary>
+    /// <summary>
+    /// Issues the invoices of one batch in one transaction; a dry run rolls it back. A preview (an open period, which no
+    /// run invoices) neither waits for the cycle's lock nor takes a number.
+    /// </summary>
     private async Task<(List<InvoiceDraft> Drafts, int Skipped)> IssueAsync(IReadOnlyList<Due> due, BillingRun run, DateTimeOffset issuedAt,
-        bool reconciled, bool dryRun, CancellationToken ct)
+        bool reconciled, bool dryRun, CancellationToken ct, bool preview = false)
     {
         if (due.Count == 0)
         {
@@ -297,8 +346,9 @@ public sealed class BillingCycle(
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         NpgsqlCommand Command(string sql) => new(sql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
 
-        await using (var lockCommand = Command($"SELECT pg_advisory_xact_lock({CycleLockKey})"))
+        if (!preview)
         {
+            await using var lockCommand = Command($"SELECT pg_advisory_xact_lock({CycleLockKey})");
             await lockCommand.ExecuteNonQueryAsync(ct);
         }
         if (dryRun)
@@ -355,7 +405,10 @@ public sealed class BillingCycle(
                 await RecordLateUsageAsync(Command, invoiceId, lateUsage, ct);
             }
         }
-        await NumberAsync(Command, run.Id, issuedAt, ct);
+        if (!preview)
+        {
+            await NumberAsync(Command, run.Id, issuedAt, ct);
+        }
 
         var ids = inserted.Select(i => i.Id).ToList();
         var drafts = await db.Invoices.AsNoTracking().Include(i => i.LateUsage).Where(i => ids.Contains(i.Id))
@@ -386,7 +439,8 @@ public sealed class BillingCycle(
         await using (var select = command(LateCallsSql))
         {
             select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = firstDue.Select(d => d.Client.ClientId).ToArray() });
-            select.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = firstDue.Select(d => d.Period.StartsAt(d.Zone)).ToArray() });
+            select.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = firstDue.Select(d => d.LateFrom).ToArray() });
+            select.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = firstDue.Select(d => d.LateBefore).ToArray() });
             await using var reader = await select.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {

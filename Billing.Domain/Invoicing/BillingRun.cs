@@ -10,6 +10,9 @@ public sealed class BillingRun
     public DateTimeOffset AsOf { get; set; }
     public required string Trigger { get; set; }
     public bool DryRun { get; set; }
+    /// <summary>The one client the run was limited to, or null for a run over all clients (the only kind whose
+    /// reconciliation counts as covering every client).</summary>
+    public string? ClientId { get; set; }
 
     public int ClientsSeen { get; set; }
     public int InvoicesCreated { get; set; }

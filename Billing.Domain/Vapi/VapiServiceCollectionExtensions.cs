@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
+using Polly;
 
 namespace Billing.Domain.Vapi;
 
 public static class VapiServiceCollectionExtensions
 {
-    /// <summary>The Vapi API client with a standard resilience pipeline: per-attempt and total timeouts, retries with
+    /// <summary>The Vapi API client with the standard resilience pipeline's strategies: per-attempt and total timeouts, retries with
     /// jittered exponential back-off that honour 429/503 <c>Retry-After</c>, and a circuit breaker.</summary>
     public static IServiceCollection AddVapi(this IServiceCollection services, IConfiguration configuration)
     {
@@ -17,15 +18,25 @@ public static class VapiServiceCollectionExtensions
 
         var vapi = configuration.GetSection(VapiOptions.Section).Get<VapiOptions>() ?? new VapiOptions();
         services.AddHttpClient<IVapiApi, VapiApiClient>()
-            .AddStandardResilienceHandler(o =>
+            .AddResilienceHandler("vapi", (pipeline, _) =>
             {
-                o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(vapi.AttemptTimeoutSeconds);
-                o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(vapi.TotalTimeoutSeconds);
-                o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(Math.Max(vapi.AttemptTimeoutSeconds * 2, 30));
-                o.Retry.MaxRetryAttempts = 4;
-                o.Retry.Delay = TimeSpan.FromMilliseconds(vapi.RetryBaseDelayMilliseconds);
-                o.Retry.UseJitter = true;
-                o.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
+                // Time-outs and back-off are wall-clock matters: the app's TimeProvider is the billing clock, which
+                // the CLI and tests fix or move by hand, and a delay on a fixed clock would never end.
+                pipeline.TimeProvider = TimeProvider.System;
+                pipeline
+                    .AddTimeout(TimeSpan.FromSeconds(vapi.TotalTimeoutSeconds))
+                    .AddRetry(new HttpRetryStrategyOptions
+                    {
+                        MaxRetryAttempts = 4,
+                        Delay = TimeSpan.FromMilliseconds(vapi.RetryBaseDelayMilliseconds),
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                    })
+                    .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                    {
+                        SamplingDuration = TimeSpan.FromSeconds(Math.Max(vapi.AttemptTimeoutSeconds * 2, 30)),
+                    })
+                    .AddTimeout(TimeSpan.FromSeconds(vapi.AttemptTimeoutSeconds));
             });
         services.AddTransient<VapiCallLister>();
         return services;

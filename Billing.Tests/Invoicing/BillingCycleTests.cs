@@ -4,6 +4,7 @@ using Billing.Domain.Invoicing;
 using Billing.Domain.Vapi;
 using Billing.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;
 
@@ -187,6 +188,101 @@ public sealed class BillingCycleTests(TestDatabase database) : IClassFixture<Tes
         await _scenario.RunAsync("2025-12-01T12:00:00Z", "midpoint");
 
         Assert.Equal(Billing.Domain.Common.Money.RoundLine(0.125m), Assert.Single(await _scenario.InvoicesAsync("midpoint")).MinutesAmount);
+    }
+
+    [Theory]
+    // seconds billed, rate, included minutes, the exact amount's rounding (half away from zero)
+    [InlineData(3602, "0.15", 0, "9.01")]   // 9.005: seconds / 60 first would truncate to 9.00499... and round down
+    [InlineData(2, "0.15", 0, "0.01")]      // 0.005
+    [InlineData(6, "0.05", 0, "0.01")]      // 0.005
+    [InlineData(90, "0.0033", 0, "0.00")]   // 0.00495
+    [InlineData(602, "0.15", 10, "0.01")]   // 2 s past the included 10 minutes: 0.005
+    [InlineData(599, "0.15", 10, "0.00")]   // within the included minutes: nothing, never negative
+    [InlineData(7203, "0.0500", 0, "6.00")] // 6.0025
+    [InlineData(8142, "0.4111", 0, "55.79")] // 55.786...
+    public async Task Minute_amounts_at_and_near_midpoints_are_rounded_like_money_does(int seconds, string rate, int included, string expected)
+    {
+        var clientId = $"midpoint_{seconds}_{rate.Replace(".", "")}_{included}";
+        var perMinute = decimal.Parse(rate, System.Globalization.CultureInfo.InvariantCulture);
+        await _scenario.ClientAsync(clientId, fee: 0m, rate: perMinute, billingStart: new DateOnly(2025, 11, 1), configure: c =>
+        {
+            c.MinuteRounding = Billing.Domain.Usage.MinuteRounding.PerSecond;
+            c.IncludedMinutes = included;
+        });
+        await _scenario.CallAsync(clientId, "2025-11-10T10:00:00Z", seconds / 2);
+        await _scenario.CallAsync(clientId, "2025-11-11T10:00:00Z", seconds - seconds / 2);
+
+        await _scenario.RunAsync("2025-12-01T12:00:00Z", clientId);
+
+        var invoice = Assert.Single(await _scenario.InvoicesAsync(clientId));
+        var exact = Math.Max(0m, seconds - included * 60m) * perMinute / 60m;
+        Assert.Equal(Billing.Domain.Common.Money.RoundLine(exact), invoice.MinutesAmount);
+        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), invoice.MinutesAmount);
+        Assert.Equal(invoice.MinutesAmount, invoice.Total);
+    }
+
+    [Fact]
+    public async Task Calls_before_the_clients_first_period_are_not_billed_as_late_usage()
+    {
+        await _scenario.ClientAsync("new_client", billingStart: new DateOnly(2025, 11, 15));
+        await _scenario.CallAsync("new_client", "2025-10-20T10:00:00Z", 600); // a trial call, before the first period (1-30 Nov)
+        await _scenario.CallAsync("new_client", "2025-11-05T10:00:00Z", 60);  // in the first, partial period: billed
+
+        await _scenario.RunAsync("2025-12-01T12:00:00Z", "new_client");
+
+        var invoice = Assert.Single(await _scenario.InvoicesAsync("new_client"));
+        Assert.Empty(invoice.LateUsage);
+        Assert.Equal((1, 1m, 800.56m), (invoice.TotalCalls, invoice.Minutes, invoice.Total));
+    }
+
+    [Fact]
+    public async Task The_preview_during_the_grace_window_leaves_the_closing_periods_calls_to_its_own_invoice()
+    {
+        await _scenario.ClientAsync("closing", billingStart: new DateOnly(2025, 11, 1));
+        await _scenario.CallAsync("closing", "2025-11-30T20:00:00Z", 120); // November, not invoiced yet (grace until 04:00Z)
+        await _scenario.CallAsync("closing", "2025-11-30T23:00:00Z", 60);  // December
+        _scenario.Clock.SetUtcNow(DateTimeOffset.Parse("2025-12-01T01:00:00Z"));
+
+        await using (var scope = _scenario.Services.CreateAsyncScope())
+        {
+            var preview = await scope.ServiceProvider.GetRequiredService<BillingCycle>().PreviewAsync("closing", default);
+            Assert.NotNull(preview);
+            Assert.Equal(("2025-12", 1, 800.56m), (preview.Period, preview.TotalCalls, preview.Total));
+            Assert.Empty(preview.LateUsage);
+            Assert.Null(preview.Number);
+        }
+
+        var run = await _scenario.RunAsync("2025-12-01T04:00:00Z", "closing");
+        Assert.Equal((2m, 801.12m), (Assert.Single(run.Invoices).Minutes, run.Invoices[0].Total));
+    }
+
+    [Fact]
+    public async Task Periods_around_the_march_dst_weekend_start_and_end_at_local_midnight()
+    {
+        await _scenario.ClientAsync("spring", billingStart: new DateOnly(2025, 3, 1));
+        await _scenario.CallAsync("spring", "2025-03-30T00:30:00Z", 60);  // 02:30 EET, before clocks jump from 03:00 to 04:00
+        await _scenario.CallAsync("spring", "2025-03-30T01:30:00Z", 60);  // 04:30 EEST, after the jump
+        await _scenario.CallAsync("spring", "2025-03-31T20:59:59Z", 60);  // 23:59:59 EEST on 31 March: still March
+        await _scenario.CallAsync("spring", "2025-03-31T21:00:00Z", 120); // 00:00 on 1 April
+
+        var run = await _scenario.RunAsync("2025-05-01T12:00:00Z", "spring");
+
+        Assert.Equal(["2025-03", "2025-04"], run.Invoices.Select(i => i.Period));
+        Assert.Equal((new DateOnly(2025, 3, 1), new DateOnly(2025, 4, 1), 3, 3m), (run.Invoices[0].PeriodStart, run.Invoices[0].PeriodEnd,
+            run.Invoices[0].TotalCalls, run.Invoices[0].Minutes));
+        Assert.Equal((1, 2m), (run.Invoices[1].TotalCalls, run.Invoices[1].Minutes));
+    }
+
+    [Fact]
+    public async Task With_reconciliation_turned_off_vapi_is_not_called_and_invoices_say_they_are_unreconciled()
+    {
+        await _scenario.ClientAsync("no_reconcile", billingStart: new DateOnly(2025, 11, 1));
+
+        var run = await _scenario.RunAsync("2025-12-01T12:00:00Z", "no_reconcile");
+
+        Assert.Equal("disabled", run.Reconciliation);
+        Assert.False(Assert.Single(run.Invoices).Reconciled);
+        await _scenario.Vapi.DidNotReceiveWithAnyArgs().ListCallsAsync(default!, default, default, default, default);
     }
 
     [Fact]

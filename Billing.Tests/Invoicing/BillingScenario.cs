@@ -5,6 +5,7 @@ using Billing.Domain.Vapi;
 using Billing.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
@@ -15,14 +16,34 @@ public sealed class BillingScenario : IAsyncDisposable
 {
     private readonly TestDatabase _database;
 
-    public BillingScenario(TestDatabase database, Dictionary<string, string?>? settings = null)
+    /// <param name="vapiHttp">
+    /// When given, Vapi is substituted at the HTTP level: the real typed client and resilience pipeline send their
+    /// requests to this handler. Otherwise <see cref="Vapi"/> (a substitute of the API client) stands in for it.
+    /// </param>
+    public BillingScenario(TestDatabase database, Dictionary<string, string?>? settings = null, HttpMessageHandler? vapiHttp = null)
     {
         _database = database;
-        Services = database.CreateServices(Clock, new Dictionary<string, string?>(settings ?? [])
+        var merged = new Dictionary<string, string?>
         {
             ["Vapi:ApiKey"] = "test-key",
-            ["Billing:ReconciliationEnabled"] = settings?.GetValueOrDefault("Billing:ReconciliationEnabled") ?? "false",
-        }, s => s.AddSingleton(Vapi));
+            ["Billing:ReconciliationEnabled"] = "false",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            merged[key] = value;
+        }
+        Services = database.CreateServices(Clock, merged, s =>
+        {
+            if (vapiHttp is null)
+            {
+                s.AddSingleton(Vapi);
+            }
+            else
+            {
+                s.Configure<HttpClientFactoryOptions>(typeof(IVapiApi).Name, o =>
+                    o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = vapiHttp));
+            }
+        });
     }
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2025, 11, 1, 0, 0, 0, TimeSpan.Zero));

@@ -115,6 +115,7 @@ internal sealed class BillingRunConfiguration : IEntityTypeConfiguration<Billing
         entity.Property(r => r.AsOf).HasColumnName("asOf");
         entity.Property(r => r.Trigger).HasColumnName("trigger").HasMaxLength(20);
         entity.Property(r => r.DryRun).HasColumnName("dryRun");
+        entity.Property(r => r.ClientId).HasColumnName("clientId").HasMaxLength(100);
         entity.Property(r => r.ClientsSeen).HasColumnName("clientsSeen");
         entity.Property(r => r.InvoicesCreated).HasColumnName("invoicesCreated");
         entity.Property(r => r.InvoicesSkipped).HasColumnName("invoicesSkipped");

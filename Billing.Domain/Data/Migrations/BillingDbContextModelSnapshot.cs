@@ -286,6 +286,11 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("callsInserted");
 
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("clientId");
+
                     b.Property<int>("ClientsSeen")
                         .HasColumnType("integer")
                         .HasColumnName("clientsSeen");
