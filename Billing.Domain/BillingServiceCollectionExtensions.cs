@@ -1,6 +1,8 @@
 using Billing.Domain.Access;
 using Billing.Domain.Data;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Payments;
+using Billing.Domain.Reports;
 using Billing.Domain.Usage;
 using Billing.Domain.Vapi;
 using Microsoft.EntityFrameworkCore;
@@ -37,6 +39,16 @@ public static class BillingServiceCollectionExtensions
         services.TryAddSingleton(sp => BillingDataSource.Create(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!));
         services.AddDbContext<BillingDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
 
+        // Reports read from the replica when one is configured; a second data source keeps its pool apart.
+        services.TryAddSingleton(sp => new ReportingDatabase(
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ReadOnlyConnectionString is { } replica
+                ? BillingDataSource.Create(replica)
+                : sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddScoped<ReportQueries>();
+        services.AddOptions<ExchangeRateOptions>().Bind(configuration.GetSection(ExchangeRateOptions.Section));
+        services.AddHttpClient(ExchangeRates.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddScoped<ExchangeRates>();
+        services.AddScoped<PaymentService>();
         services.AddScoped<ApiKeyService>();
         services.AddVapi(configuration);
         services.AddUsageRecording(configuration);

@@ -20,6 +20,10 @@ public static class Problems
             Detail = "See errors: " + string.Join(", ", errors.Keys),
         });
 
+    /// <summary>Missing, or not the caller's to see: both read the same, so ids of other clients do not leak.</summary>
+    public static IResult NotFound(string detail) => TypedResults.Problem(
+        statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
+
     public static IResult TooLarge(long limitBytes) => TypedResults.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,
         title: "Body too large",

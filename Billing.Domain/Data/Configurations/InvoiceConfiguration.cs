@@ -63,7 +63,11 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
 
         // The seed's sample and monitoring queries: by status and due date, recent, and top clients of a period.
         entity.HasIndex(i => new { i.Status, i.DueDate });
-        entity.HasIndex(i => i.CreatedAt);
+        // Keyset pages of GET /invoices: one (sort column, id) index per sort key.
+        entity.HasIndex(i => new { i.CreatedAt, i.Id });
+        entity.HasIndex(i => new { i.DueDate, i.Id });
+        entity.HasIndex(i => new { i.Period, i.Id });
+        entity.HasIndex(i => new { i.Total, i.Id });
         entity.HasIndex(i => new { i.Period, i.Total }).IsDescending(false, true);
     }
 }

@@ -30,6 +30,8 @@ internal sealed class PaymentConfiguration : IEntityTypeConfiguration<Payment>
 
         entity.HasOne(p => p.Invoice).WithMany().HasForeignKey(p => p.InvoiceId).OnDelete(DeleteBehavior.Restrict);
         entity.HasIndex(p => p.InvoiceId);
+        // A payment provider's reference is recorded once.
+        entity.HasIndex(p => p.TransactionId).IsUnique().HasFilter("\"transactionId\" IS NOT NULL");
         // The seed's failed-payments monitor.
         entity.HasIndex(p => new { p.Status, p.CreatedAt });
     }

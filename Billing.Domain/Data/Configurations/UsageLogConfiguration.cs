@@ -59,6 +59,8 @@ internal sealed class UsageLogConfiguration : IEntityTypeConfiguration<UsageLog>
         // The cycle and the usage reports read a client's calls by time.
         entity.HasIndex(u => new { u.ClientId, u.OccurredAt }, "IX_UsageLog_clientId_occurredAt");
         entity.HasIndex(u => u.InvoiceId);
+        // Keyset pages of GET /usage across all clients.
+        entity.HasIndex(u => new { u.OccurredAt, u.Id }, "IX_UsageLog_occurredAt_id");
         // Calls not billed yet: the cycle's late-usage lookup, without rescanning each client's billed history.
         entity.HasIndex(u => new { u.ClientId, u.OccurredAt }, "IX_UsageLog_unbilled").HasFilter("\"facturaId\" IS NULL AND NOT \"incomplete\"");
         entity.HasIndex(u => u.OccurredAt).HasFilter("\"clientId\" IS NULL").HasDatabaseName("IX_UsageLog_unattributed");

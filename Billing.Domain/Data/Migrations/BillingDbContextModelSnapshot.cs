@@ -489,18 +489,24 @@ namespace Billing.Domain.Data.Migrations
 
                     b.HasIndex("BillingRunId");
 
-                    b.HasIndex("CreatedAt");
-
                     b.HasIndex("Number")
                         .IsUnique();
 
                     b.HasIndex("ClientId", "Period")
                         .IsUnique();
 
+                    b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("DueDate", "Id");
+
+                    b.HasIndex("Period", "Id");
+
                     b.HasIndex("Period", "Total")
                         .IsDescending(false, true);
 
                     b.HasIndex("Status", "DueDate");
+
+                    b.HasIndex("Total", "Id");
 
                     b.ToTable("Factura", null, t =>
                         {
@@ -661,6 +667,10 @@ namespace Billing.Domain.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("InvoiceId");
+
+                    b.HasIndex("TransactionId")
+                        .IsUnique()
+                        .HasFilter("\"transactionId\" IS NOT NULL");
 
                     b.HasIndex("Status", "CreatedAt");
 
@@ -863,6 +873,8 @@ namespace Billing.Domain.Data.Migrations
                         .HasFilter("\"clientId\" IS NULL");
 
                     b.HasIndex(new[] { "ClientId", "OccurredAt" }, "IX_UsageLog_clientId_occurredAt");
+
+                    b.HasIndex(new[] { "OccurredAt", "Id" }, "IX_UsageLog_occurredAt_id");
 
                     b.HasIndex(new[] { "ClientId", "OccurredAt" }, "IX_UsageLog_unbilled")
                         .HasFilter("\"facturaId\" IS NULL AND NOT \"incomplete\"");

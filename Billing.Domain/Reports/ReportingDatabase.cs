@@ -1,0 +1,68 @@
+using Npgsql;
+
+namespace Billing.Domain.Reports;
+
+/// <summary>
+/// Where query and report endpoints read: the read replica named by <c>ConnectionStrings:BillingReadOnly</c> when
+/// it is set, else the primary. Only SELECTs run through it; writes always use <c>BillingDbContext</c>.
+/// </summary>
+public sealed class ReportingDatabase(NpgsqlDataSource dataSource)
+{
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    /// <summary>Runs one parameterised SELECT and maps each row.</summary>
+    public async Task<List<T>> QueryAsync<T>(SqlQuery query, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    {
+        await using var command = DataSource.CreateCommand(query.Text);
+        command.Parameters.AddRange(query.Parameters.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(map(reader));
+        }
+        return rows;
+    }
+}
+
+/// <summary>
+/// A SELECT assembled from fixed fragments with every value a parameter. Only the predicates a request uses are
+/// added, so each combination gets its own plan (a catch-all <c>$1 IS NULL OR ...</c> would defeat the indexes).
+/// </summary>
+public sealed class SqlQuery
+{
+    private readonly List<string> _conditions = [];
+
+    public List<NpgsqlParameter> Parameters { get; } = [];
+
+    public string Text { get; private set; } = "";
+
+    /// <summary>Adds a value as a parameter and returns its placeholder.</summary>
+    public string Value<T>(T value)
+    {
+        Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
+        return "$" + Parameters.Count;
+    }
+
+    /// <summary>Adds <paramref name="condition"/> to the WHERE clause; <c>{0}</c> in it becomes the value's placeholder.</summary>
+    public SqlQuery Where<T>(string condition, T value)
+    {
+        _conditions.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, condition, Value(value)));
+        return this;
+    }
+
+    public SqlQuery Where(string condition)
+    {
+        _conditions.Add(condition);
+        return this;
+    }
+
+    /// <summary>The WHERE clause of the conditions added so far (or nothing).</summary>
+    public string WhereClause => _conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", _conditions);
+
+    public SqlQuery Build(string text)
+    {
+        Text = text;
+        return this;
+    }
+}

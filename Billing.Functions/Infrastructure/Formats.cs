@@ -1,0 +1,27 @@
+using System.Globalization;
+using Billing.Domain.Common;
+
+namespace Billing.Functions.Infrastructure;
+
+/// <summary>How the API writes values: money with exactly 2 decimals, instants in ISO 8601 UTC, enums as the database spells them.</summary>
+public static class Formats
+{
+    public static string Money(decimal value) => value.ToString("0.00", CultureInfo.InvariantCulture);
+
+    public static string? Money(decimal? value) => value is { } v ? Money(v) : null;
+
+    /// <summary>Minutes and other quantities: as many decimals as they have, up to 4.</summary>
+    public static string Quantity(decimal value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+
+    public static string Instant(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    public static string? Instant(DateTimeOffset? value) => value is { } v ? Instant(v) : null;
+
+    public static string Date(DateOnly value) => value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    public static string? Date(DateOnly? value) => value is { } v ? Date(v) : null;
+
+    public static string Upper<TEnum>(TEnum value) where TEnum : struct, Enum => TextEnum.ToText(value, TextCase.Upper);
+
+    public static string Lower<TEnum>(TEnum value) where TEnum : struct, Enum => TextEnum.ToText(value, TextCase.Lower);
+}

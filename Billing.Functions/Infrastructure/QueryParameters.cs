@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Billing.Domain.Common;
+using Microsoft.AspNetCore.Http;
+
+namespace Billing.Functions.Infrastructure;
+
+/// <summary>
+/// Reads a request's query string, collecting one message per bad parameter, so a 400 problem names every one of
+/// them. Unknown or repeated parameters are refused too: a typo never silently widens a listing.
+/// </summary>
+public sealed partial class QueryParameters
+{
+    private readonly IQueryCollection _query;
+
+    public QueryParameters(HttpRequest request, params string[] allowed)
+    {
+        _query = request.Query;
+        foreach (var (name, values) in _query)
+        {
+            if (name != Listing.FormatParameter && !allowed.Contains(name, StringComparer.Ordinal))
+            {
+                Fail(name, $"Unknown parameter. Known: {string.Join(", ", allowed.Append(Listing.FormatParameter))}.");
+            }
+            else if (values.Count > 1)
+            {
+                Fail(name, "Give this parameter once.");
+            }
+        }
+    }
+
+    public Dictionary<string, string[]> Errors { get; } = new(StringComparer.Ordinal);
+
+    public bool Valid => Errors.Count == 0;
+
+    public IResult Problem => Problems.Validation(Errors);
+
+    public void Fail(string name, string message) =>
+        Errors[name] = Errors.TryGetValue(name, out var existing) ? [.. existing, message] : [message];
+
+    /// <summary>Adds <paramref name="message"/> for <paramref name="name"/> unless <paramref name="ok"/>.</summary>
+    public void Check(bool ok, string name, string message)
+    {
+        if (!ok)
+        {
+            Fail(name, message);
+        }
+    }
+
+    private string? Raw(string name) => _query.TryGetValue(name, out var values) && values.Count == 1 ? values[0] : null;
+
+    public string? Text(string name, int maxLength = 100)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return null;
+        }
+        if (value.Length > 0 && value.Length <= maxLength)
+        {
+            return value;
+        }
+        Fail(name, $"Expected 1 to {maxLength} characters.");
+        return null;
+    }
+
+    /// <summary>A billing period, <c>YYYY-MM</c>.</summary>
+    public string? Period(string name)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return null;
+        }
+        if (PeriodPattern().IsMatch(value) && int.Parse(value[..4], CultureInfo.InvariantCulture) >= 2000)
+        {
+            return value;
+        }
+        Fail(name, $"'{value}' is not a period: expected YYYY-MM with a month 01-12, from 2000.");
+        return null;
+    }
+
+    public DateOnly? Date(string name)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return null;
+        }
+        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return date;
+        }
+        Fail(name, $"'{value}' is not a date: expected YYYY-MM-DD.");
+        return null;
+    }
+
+    /// <summary>An ISO 8601 instant with its offset (<c>2025-12-01T00:00:00Z</c>); a bare local time is ambiguous and refused.</summary>
+    public DateTimeOffset? Instant(string name)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return null;
+        }
+        if (InstantPattern().IsMatch(value)
+            && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
+        {
+            return instant.ToUniversalTime();
+        }
+        Fail(name, $"'{value}' is not an instant: expected ISO 8601 with an offset, e.g. 2025-12-01T00:00:00Z.");
+        return null;
+    }
+
+    public int Int(string name, int defaultValue, int min, int max)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return defaultValue;
+        }
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
+        {
+            return number;
+        }
+        Fail(name, $"Expected a whole number from {min} to {max}.");
+        return defaultValue;
+    }
+
+    public Guid? Id(string name)
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return null;
+        }
+        if (Guid.TryParse(value, out var id))
+        {
+            return id;
+        }
+        Fail(name, $"'{value}' is not an id (a UUID).");
+        return null;
+    }
+
+    /// <summary>An enum spelled as the database spells it (<c>PAID</c>, <c>card</c>); any case is accepted.</summary>
+    public TEnum? Enum<TEnum>(string name, TextCase textCase) where TEnum : struct, System.Enum
+    {
+        var value = Raw(name);
+        if (value is null)
+        {
+            return null;
+        }
+        if (TextEnum.TryParse<TEnum>(value, out var parsed))
+        {
+            return parsed;
+        }
+        Fail(name, $"'{value}' is not one of {string.Join(", ", TextEnum.AllTexts<TEnum>(textCase))}.");
+        return null;
+    }
+
+    /// <summary>Refuses a range whose start is after its end.</summary>
+    public void Range<T>(T? from, T? to, string fromName, string toName) where T : struct, IComparable<T>
+    {
+        if (from is { } f && to is { } t && f.CompareTo(t) > 0)
+        {
+            Fail(toName, $"'{toName}' must not be before '{fromName}'.");
+        }
+    }
+
+    [GeneratedRegex(@"^\d{4}-(0[1-9]|1[0-2])$")]
+    private static partial Regex PeriodPattern();
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$")]
+    private static partial Regex InstantPattern();
+}

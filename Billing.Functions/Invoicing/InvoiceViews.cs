@@ -1,0 +1,32 @@
+using Billing.Domain.Invoicing;
+using Billing.Domain.Reports;
+using Billing.Functions.Infrastructure;
+using static Billing.Functions.Infrastructure.Formats;
+
+namespace Billing.Functions.Invoicing;
+
+/// <summary>An issued invoice as lists show it: money as strings with 2 decimals and its currency, instants in UTC.</summary>
+public sealed record InvoiceSummaryView(Guid Id, string? Number, string ClientId, string? ClientName, string Period, string? PeriodStart,
+    string? PeriodEnd, string Minutes, int TotalCalls, int SuccessfulCalls, string MinutesAmount, string FixedFee, string LateUsageAmount,
+    string Total, string Currency, string Status, string DueDate, string IssuedAt, string? PaidAt, bool Reconciled, string CreatedAt)
+{
+    public static InvoiceSummaryView From(InvoiceRow i) => new(i.Id, i.Number, i.ClientId, i.ClientName, i.Period, Date(i.PeriodStart),
+        Date(i.PeriodEnd), Quantity(i.Minutes), i.TotalCalls, i.SuccessfulCalls, Money(i.MinutesAmount), Money(i.FixedFee),
+        Money(i.LateUsageAmount), Money(i.Total), i.Currency, Upper(i.Status), Date(i.DueDate), Instant(i.IssuedAt), Instant(i.PaidAt),
+        i.Reconciled, Instant(i.CreatedAt));
+}
+
+/// <summary>One invoice with its late-usage lines and payments.</summary>
+public sealed record InvoiceDetailView(InvoiceSummaryView Invoice, IReadOnlyList<LateUsageView> LateUsage, IReadOnlyList<PaymentView> Payments);
+
+public sealed record LateUsageView(string OriginalPeriod, int Calls, string Minutes, string Amount)
+{
+    public static LateUsageView From(InvoiceLateUsage l) => new(l.OriginalPeriod, l.Calls, Quantity(l.Minutes), Money(l.Amount));
+}
+
+public sealed record PaymentView(Guid Id, Guid InvoiceId, string? InvoiceNumber, string ClientId, string Amount, string Currency, string Method,
+    string Status, string? TransactionId, string? PaidAt, string CreatedAt)
+{
+    public static PaymentView From(PaymentRow p) => new(p.Id, p.InvoiceId, p.InvoiceNumber, p.ClientId, Money(p.Amount), p.Currency,
+        Lower(p.Method), Upper(p.Status), p.TransactionId, Instant(p.PaidAt), Instant(p.CreatedAt));
+}
