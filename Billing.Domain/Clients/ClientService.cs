@@ -76,6 +76,19 @@ public sealed class ClientService(BillingDbContext db)
         {
             throw new ArgumentException("Fees, rates, included minutes and payment terms cannot be negative.");
         }
+        if (string.IsNullOrWhiteSpace(client.Name) || client.Name.Length > 200)
+        {
+            throw new ArgumentException("The client name is required (at most 200 characters).");
+        }
+        if (client.Currency.Length != 3 || !client.Currency.All(char.IsAsciiLetterUpper))
+        {
+            throw new ArgumentException($"'{client.Currency}' is not an ISO 4217 currency code such as RON.");
+        }
+        if (decimal.Round(client.MonthlyFee, 2) != client.MonthlyFee || decimal.Round(client.PricePerMinute, 4) != client.PricePerMinute)
+        {
+            // Stored as numeric(12,2) and numeric(10,4): more decimals would be rounded silently.
+            throw new ArgumentException("The monthly fee has at most 2 decimals and the price per minute at most 4.");
+        }
         if (client.BillingDay is < 1 or > 28)
         {
             throw new ArgumentException("The billing day must be between 1 and 28.");

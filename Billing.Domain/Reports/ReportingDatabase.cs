@@ -6,12 +6,12 @@ namespace Billing.Domain.Reports;
 /// Where query and report endpoints read: the read replica named by <c>ConnectionStrings:BillingReadOnly</c> when
 /// it is set, else the primary. Only SELECTs run through it; writes always use <c>BillingDbContext</c>.
 /// </summary>
-public sealed class ReportingDatabase(NpgsqlDataSource dataSource)
+public class ReportingDatabase(NpgsqlDataSource dataSource)
 {
     public NpgsqlDataSource DataSource { get; } = dataSource;
 
-    /// <summary>Runs one parameterised SELECT and maps each row.</summary>
-    public async Task<List<T>> QueryAsync<T>(SqlQuery query, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    /// <summary>Runs one parameterised SELECT and maps each row. Virtual so a test can look at each plan first.</summary>
+    public virtual async Task<List<T>> QueryAsync<T>(SqlQuery query, Func<NpgsqlDataReader, T> map, CancellationToken ct)
     {
         await using var command = DataSource.CreateCommand(query.Text);
         command.Parameters.AddRange(query.Parameters.ToArray());

@@ -14,6 +14,29 @@ public sealed class FunctionsMetadataTests
         ["VapiWebhook"] = ("httpTrigger", "post", "vapi/webhook"),
         ["BillingCycle"] = ("timerTrigger", "", null),
         ["GetCurrentUsage"] = ("httpTrigger", "get", "clients/{clientId}/usage/current"),
+        ["OpenApi"] = ("httpTrigger", "get", "openapi.json"),
+        ["ListInvoices"] = ("httpTrigger", "get", "invoices"),
+        ["GetInvoice"] = ("httpTrigger", "get", "invoices/{id}"),
+        ["ListClientInvoices"] = ("httpTrigger", "get", "clients/{clientId}/invoices"),
+        ["RevenueReport"] = ("httpTrigger", "get", "reports/revenue"),
+        ["TopClientsReport"] = ("httpTrigger", "get", "reports/top-clients"),
+        ["RecentInvoicesReport"] = ("httpTrigger", "get", "reports/recent-invoices"),
+        ["MarginReport"] = ("httpTrigger", "get", "reports/margin"),
+        ["ToolsReport"] = ("httpTrigger", "get", "reports/tools"),
+        ["ListUsage"] = ("httpTrigger", "get", "usage"),
+        ["ListUnattributedUsage"] = ("httpTrigger", "get", "usage/unattributed"),
+        ["ListPayments"] = ("httpTrigger", "get", "payments"),
+        ["RecordPayment"] = ("httpTrigger", "post", "payments"),
+        ["ListClients"] = ("httpTrigger", "get", "clients"),
+        ["GetClient"] = ("httpTrigger", "get", "clients/{clientId}"),
+        ["CreateClient"] = ("httpTrigger", "post", "clients"),
+        ["UpdateClient"] = ("httpTrigger", "patch", "clients/{clientId}"),
+        ["ListKeys"] = ("httpTrigger", "get", "keys"),
+        ["CreateKey"] = ("httpTrigger", "post", "keys"),
+        ["RevokeKey"] = ("httpTrigger", "delete", "keys/{id}"),
+        ["ListExchangeRates"] = ("httpTrigger", "get", "exchange-rates"),
+        ["SetExchangeRate"] = ("httpTrigger", "put", "exchange-rates"),
+        ["LoadNbrExchangeRates"] = ("httpTrigger", "post", "exchange-rates/nbr"),
     };
 
     [Fact]
@@ -41,5 +64,20 @@ public sealed class FunctionsMetadataTests
 
         Assert.Equal(ExpectedFunctions.OrderBy(kv => kv.Key), actual.OrderBy(kv => kv.Key));
         Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(path)!, "host.json")), "host.json must be in the build output for func start");
+    }
+
+    [Fact]
+    public void The_openapi_document_describes_every_http_function_under_its_route_and_method()
+    {
+        using var document = JsonDocument.Parse(Billing.Functions.Infrastructure.OpenApiFunction.Json);
+        Assert.Equal("3.1.0", document.RootElement.GetProperty("openapi").GetString());
+        var paths = document.RootElement.GetProperty("paths");
+        var described = paths.EnumerateObject().SelectMany(path => path.Value.EnumerateObject()
+            .Select(operation => (Name: operation.Value.GetProperty("operationId").GetString()!, Method: operation.Name, Route: path.Name)))
+            .ToList();
+
+        var expected = ExpectedFunctions.Where(f => f.Value.Trigger == "httpTrigger")
+            .Select(f => (Name: f.Key, Method: f.Value.Methods, Route: "/api/" + f.Value.Route)).OrderBy(f => f.Name).ToList();
+        Assert.Equal(expected, described.OrderBy(f => f.Name).ToList());
     }
 }

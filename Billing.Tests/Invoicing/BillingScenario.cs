@@ -73,19 +73,21 @@ public sealed class BillingScenario : IAsyncDisposable
     private int _calls;
 
     /// <summary>A call of the client's assistant, recorded through the same path as the webhook.</summary>
-    public async Task<string> CallAsync(string clientId, string startedAt, double seconds, string endedReason = "customer-ended-call")
+    public async Task<string> CallAsync(string clientId, string startedAt, double seconds, string endedReason = "customer-ended-call",
+        IReadOnlyList<string>? tools = null, decimal? vapiCost = 0.01m, string? assistantId = null)
     {
         var start = DateTimeOffset.Parse(startedAt);
         var call = new VapiCall
         {
             CallId = $"{clientId}-{Interlocked.Increment(ref _calls)}-{Guid.NewGuid():N}",
-            AssistantId = $"asst_{clientId}",
+            AssistantId = assistantId ?? $"asst_{clientId}",
             StartedAt = seconds > 0 ? start : null,
             EndedAt = start.AddSeconds(seconds),
             CreatedAt = start.AddSeconds(-1),
             DurationSeconds = (decimal)seconds,
             EndedReason = endedReason,
-            VapiCost = 0.01m,
+            VapiCost = vapiCost,
+            ToolsUsed = tools ?? [],
         };
         await Services.GetRequiredService<UsageRecorder>().RecordAsync(call, UsageSource.Webhook, raw: null, default);
         return call.CallId;

@@ -1,0 +1,114 @@
+using Billing.Functions.Clients;
+using Billing.Functions.Infrastructure;
+using Billing.Functions.Invoicing;
+using Billing.Functions.Keys;
+using Billing.Functions.Payments;
+using Billing.Functions.Reports;
+using Billing.Functions.Usage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Billing.Tests.Infrastructure;
+
+/// <summary>
+/// Sends requests to the HTTP functions the way the host routes them: by method and route template, each request in
+/// its own DI scope of the app's real registrations. Every response is checked against openapi.json, so every API
+/// test is also a contract test.
+/// </summary>
+public sealed class Api(IServiceProvider services)
+{
+    private delegate Task<IResult> Invoke(IServiceProvider scope, HttpRequest request, IReadOnlyDictionary<string, string> route);
+
+    private sealed record Route(string Method, string Template, string OperationId, Invoke Invoke);
+
+    private static T Function<T>(IServiceProvider scope) where T : class => ActivatorUtilities.CreateInstance<T>(scope);
+
+    /// <summary>Every HTTP function that takes an API key (the webhook and health have their own tests).</summary>
+    private static readonly Route[] Routes =
+    [
+        new("GET", "/api/invoices", "ListInvoices", (s, r, _) => Function<InvoiceFunctions>(s).ListInvoices(r, default)),
+        new("GET", "/api/invoices/{id}", "GetInvoice", (s, r, v) => Function<InvoiceFunctions>(s).GetInvoice(r, v["id"], default)),
+        new("GET", "/api/clients/{clientId}/invoices", "ListClientInvoices",
+            (s, r, v) => Function<InvoiceFunctions>(s).ListClientInvoices(r, v["clientId"], default)),
+        new("GET", "/api/clients/{clientId}/usage/current", "GetCurrentUsage",
+            (s, r, v) => Function<UsagePreviewFunction>(s).GetCurrentUsage(r, v["clientId"], default)),
+        new("GET", "/api/reports/revenue", "RevenueReport", (s, r, _) => Function<ReportFunctions>(s).Revenue(r, default)),
+        new("GET", "/api/reports/top-clients", "TopClientsReport", (s, r, _) => Function<ReportFunctions>(s).TopClients(r, default)),
+        new("GET", "/api/reports/recent-invoices", "RecentInvoicesReport", (s, r, _) => Function<ReportFunctions>(s).RecentInvoices(r, default)),
+        new("GET", "/api/reports/margin", "MarginReport", (s, r, _) => Function<ReportFunctions>(s).Margin(r, default)),
+        new("GET", "/api/reports/tools", "ToolsReport", (s, r, _) => Function<ReportFunctions>(s).Tools(r, default)),
+        new("GET", "/api/usage", "ListUsage", (s, r, _) => Function<UsageFunctions>(s).ListUsage(r, default)),
+        new("GET", "/api/usage/unattributed", "ListUnattributedUsage", (s, r, _) => Function<UsageFunctions>(s).ListUnattributedUsage(r, default)),
+        new("GET", "/api/payments", "ListPayments", (s, r, _) => Function<PaymentFunctions>(s).ListPayments(r, default)),
+        new("POST", "/api/payments", "RecordPayment", (s, r, _) => Function<PaymentFunctions>(s).RecordPayment(r, default)),
+        new("GET", "/api/clients", "ListClients", (s, r, _) => Function<ClientFunctions>(s).ListClients(r, default)),
+        new("GET", "/api/clients/{clientId}", "GetClient", (s, r, v) => Function<ClientFunctions>(s).GetClient(r, v["clientId"], default)),
+        new("POST", "/api/clients", "CreateClient", (s, r, _) => Function<ClientFunctions>(s).CreateClient(r, default)),
+        new("PATCH", "/api/clients/{clientId}", "UpdateClient", (s, r, v) => Function<ClientFunctions>(s).UpdateClient(r, v["clientId"], default)),
+        new("GET", "/api/keys", "ListKeys", (s, r, _) => Function<KeyFunctions>(s).ListKeys(r, default)),
+        new("POST", "/api/keys", "CreateKey", (s, r, _) => Function<KeyFunctions>(s).CreateKey(r, default)),
+        new("DELETE", "/api/keys/{id}", "RevokeKey", (s, r, v) => Function<KeyFunctions>(s).RevokeKey(r, v["id"], default)),
+        new("GET", "/api/exchange-rates", "ListExchangeRates", (s, r, _) => Function<ExchangeRateFunctions>(s).ListExchangeRates(r, default)),
+        new("PUT", "/api/exchange-rates", "SetExchangeRate", (s, r, _) => Function<ExchangeRateFunctions>(s).SetExchangeRate(r, default)),
+        new("POST", "/api/exchange-rates/nbr", "LoadNbrExchangeRates",
+            (s, r, _) => Function<ExchangeRateFunctions>(s).LoadNbrExchangeRates(r, default)),
+    ];
+
+    public static IReadOnlyList<(string Method, string Template)> Endpoints => Routes.Select(r => (r.Method, r.Template)).ToList();
+
+    public async Task<HttpTesting.Response> SendAsync(string method, string pathAndQuery, string? key, string? body = null,
+        Dictionary<string, string>? headers = null)
+    {
+        var (path, query) = pathAndQuery.Split('?', 2) is [var p, var q] ? (p, q) : (pathAndQuery, null);
+        var (route, values) = Match(method, path);
+        await using var scope = services.CreateAsyncScope();
+        var allHeaders = new Dictionary<string, string>(headers ?? []);
+        if (key is not null)
+        {
+            allHeaders["Authorization"] = "Bearer " + key;
+        }
+        var context = HttpTesting.NewContext(scope.ServiceProvider, method, path, query, body, allHeaders);
+        var response = await HttpTesting.ExecuteAsync(await route.Invoke(scope.ServiceProvider, context.Request, values), context);
+        var violations = OpenApiContract.Violations(route.OperationId, response.Status, response.ContentType, response.Body);
+        Assert.True(violations.Count == 0, $"{method} {pathAndQuery} broke the contract:\n{string.Join("\n", violations)}\n{response.Body}");
+        return response;
+    }
+
+    public Task<HttpTesting.Response> GetAsync(string pathAndQuery, string? key) => SendAsync("GET", pathAndQuery, key);
+
+    private static (Route Route, Dictionary<string, string> Values) Match(string method, string path)
+    {
+        var segments = path.Trim('/').Split('/');
+        foreach (var route in Routes.Where(r => r.Method == method))
+        {
+            var template = route.Template.Trim('/').Split('/');
+            if (template.Length != segments.Length)
+            {
+                continue;
+            }
+            var values = new Dictionary<string, string>();
+            var matches = template.Zip(segments).All(pair =>
+            {
+                if (pair.First.StartsWith('{'))
+                {
+                    values[pair.First.Trim('{', '}')] = Uri.UnescapeDataString(pair.Second);
+                    return true;
+                }
+                return pair.First == pair.Second;
+            });
+            // Literal segments win over parameters (usage/unattributed is not usage/{x}).
+            if (matches && !Routes.Any(other => other != route && other.Method == method && IsMoreLiteralMatch(other, segments, route)))
+            {
+                return (route, values);
+            }
+        }
+        throw new InvalidOperationException($"No function for {method} {path}");
+    }
+
+    private static bool IsMoreLiteralMatch(Route other, string[] segments, Route than)
+    {
+        var template = other.Template.Trim('/').Split('/');
+        return template.Length == segments.Length && template.Zip(segments).All(p => p.First.StartsWith('{') || p.First == p.Second)
+            && template.Count(t => !t.StartsWith('{')) > than.Template.Trim('/').Split('/').Count(t => !t.StartsWith('{'));
+    }
+}
