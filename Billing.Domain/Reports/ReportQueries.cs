@@ -127,7 +127,11 @@ public sealed class ReportQueries(ReportingDatabase database)
             """);
         var lateUsage = await database.QueryAsync(lines, r => new InvoiceLateUsage
         {
-            InvoiceId = id, OriginalPeriod = r.GetString(0), Calls = r.GetInt32(1), Minutes = r.GetDecimal(2), Amount = r.GetDecimal(3),
+            InvoiceId = id,
+            OriginalPeriod = r.GetString(0),
+            Calls = r.GetInt32(1),
+            Minutes = r.GetDecimal(2),
+            Amount = r.GetDecimal(3),
         }, ct);
         var payments = await PaymentsAsync(caller, status: null, invoiceId: id, clientId: null, MaxLimit, ct);
         return (invoice, lateUsage, payments);

@@ -83,10 +83,20 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         }
         var client = new Client
         {
-            ClientId = body.ClientId, Name = body.Name, Email = body.Email, MonthlyFee = body.MonthlyFee, PricePerMinute = body.PricePerMinute,
-            Currency = body.Currency, BillingDay = body.BillingDay, TimeZone = body.TimeZone, BillingStartDate = body.BillingStartDate,
-            MinuteRounding = body.MinuteRounding, IncludedMinutes = body.IncludedMinutes, PaymentTermDays = body.PaymentTermDays,
-            ProrateFirstPeriod = body.ProrateFirstPeriod, BillVapiFaults = body.BillVapiFaults,
+            ClientId = body.ClientId,
+            Name = body.Name,
+            Email = body.Email,
+            MonthlyFee = body.MonthlyFee,
+            PricePerMinute = body.PricePerMinute,
+            Currency = body.Currency,
+            BillingDay = body.BillingDay,
+            TimeZone = body.TimeZone,
+            BillingStartDate = body.BillingStartDate,
+            MinuteRounding = body.MinuteRounding,
+            IncludedMinutes = body.IncludedMinutes,
+            PaymentTermDays = body.PaymentTermDays,
+            ProrateFirstPeriod = body.ProrateFirstPeriod,
+            BillVapiFaults = body.BillVapiFaults,
             Assistants = body.Assistants.Distinct().Select(id => new ClientAssistant { VapiId = id, ClientId = body.ClientId }).ToList(),
         };
         try

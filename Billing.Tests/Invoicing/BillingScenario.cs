@@ -20,7 +20,8 @@ public sealed class BillingScenario : IAsyncDisposable
     /// When given, Vapi is substituted at the HTTP level: the real typed client and resilience pipeline send their
     /// requests to this handler. Otherwise <see cref="Vapi"/> (a substitute of the API client) stands in for it.
     /// </param>
-    public BillingScenario(TestDatabase database, Dictionary<string, string?>? settings = null, HttpMessageHandler? vapiHttp = null)
+    public BillingScenario(TestDatabase database, Dictionary<string, string?>? settings = null, HttpMessageHandler? vapiHttp = null,
+        Action<IServiceCollection>? configure = null)
     {
         _database = database;
         var merged = new Dictionary<string, string?>
@@ -43,6 +44,7 @@ public sealed class BillingScenario : IAsyncDisposable
                 s.Configure<HttpClientFactoryOptions>(typeof(IVapiApi).Name, o =>
                     o.HttpMessageHandlerBuilderActions.Add(b => b.PrimaryHandler = vapiHttp));
             }
+            configure?.Invoke(s);
         });
     }
 

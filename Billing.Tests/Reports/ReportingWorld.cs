@@ -32,9 +32,9 @@ public sealed class ReportingWorld : IAsyncDisposable
     public List<string> CallsB { get; } = [];
     public string UnattributedCall { get; private set; } = "";
 
-    public static async Task<ReportingWorld> CreateAsync(TestDatabase database, string prefix)
+    public static async Task<ReportingWorld> CreateAsync(TestDatabase database, string prefix, Action<IServiceCollection>? configure = null)
     {
-        var world = new ReportingWorld(new BillingScenario(database), prefix);
+        var world = new ReportingWorld(new BillingScenario(database, configure: configure), prefix);
         await world.SeedAsync();
         return world;
     }
