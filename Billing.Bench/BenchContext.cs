@@ -51,7 +51,7 @@ public sealed class BenchContext(string suite, string serverConnectionString, st
     }
 
     /// <summary>The Functions app's own registrations on this suite's database (as the tests build them).</summary>
-    public ServiceProvider BuildServices(Dictionary<string, string?> settings, TimeProvider? clock = null)
+    public ServiceProvider BuildServices(Dictionary<string, string?> settings, TimeProvider? clock = null, Action<IServiceCollection>? configure = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Billing"] = ConnectionString })
@@ -66,6 +66,7 @@ public sealed class BenchContext(string suite, string serverConnectionString, st
         }
         services.AddBilling(configuration);
         services.AddBillingFunctions(configuration);
+        configure?.Invoke(services);
         return services.BuildServiceProvider();
     }
 

@@ -8,6 +8,7 @@ IBenchSuite[] suites =
 [
     new IngestionSuite(),
     new CycleSuite(),
+    new ReportsSuite(),
 ];
 
 var name = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));

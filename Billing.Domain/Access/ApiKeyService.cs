@@ -62,7 +62,7 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock)
         {
             return null;
         }
-        var key = await db.ApiKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Prefix == prefix, ct);
+        var key = await KeyByPrefix(db, prefix, ct);
         var now = clock.GetUtcNow();
         if (key is null || !CryptographicOperations.FixedTimeEquals(key.KeyHash, Hash(presentedKey))
             || key.RevokedAt is not null || key.ExpiresAt <= now)
@@ -76,6 +76,11 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock)
         }
         return new Caller(key.Id, key.Name, key.Scope, key.ClientId);
     }
+
+    // Every API request runs this lookup; compiled once, it skips EF Core's per-call query cache lookup.
+    private static readonly Func<BillingDbContext, string, CancellationToken, Task<ApiKey?>> KeyByPrefix =
+        EF.CompileAsyncQuery((BillingDbContext context, string prefix, CancellationToken _) =>
+            context.ApiKeys.AsNoTracking().SingleOrDefault(k => k.Prefix == prefix));
 
     public Task<List<ApiKey>> ListAsync(CancellationToken ct) =>
         db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ToListAsync(ct);

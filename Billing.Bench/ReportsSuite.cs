@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using Billing.Domain.Access;
+using Billing.Domain.Reports;
+using Billing.Functions.Invoicing;
+using Billing.Functions.Payments;
+using Billing.Functions.Reports;
+using Billing.Functions.Usage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Billing.Bench;
+
+/// <summary>
+/// Each query and report endpoint through its function (API-key check, validation, query, JSON), beside the very
+/// statements it sent, replayed as raw SQL through Npgsql in the same run, both at 8 concurrent readers over
+/// 10,000 clients, 24 months of invoices (240,000) and 2,000,000 calls. Target: p95 &lt;= 1.5x raw + 2 ms.
+/// </summary>
+public sealed class ReportsSuite : IBenchSuite
+{
+    private static readonly int Readers = int.TryParse(Environment.GetEnvironmentVariable("BENCH_READERS"), out var r) ? r : 8;
+
+    public string Name => "reports";
+    public string Description => "Query/report endpoints p50/p95 at 8 readers vs the same SQL raw (target p95 <= 1.5x raw + 2 ms).";
+
+    /// <summary>Records the statements the endpoints send, so the raw side runs exactly those.</summary>
+    private sealed class CapturingDatabase(NpgsqlDataSource dataSource) : ReportingDatabase(dataSource)
+    {
+        public List<SqlQuery>? Captured { get; set; }
+
+        public override Task<List<T>> QueryAsync<T>(SqlQuery query, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+        {
+            Captured?.Add(query);
+            return base.QueryAsync(query, map, ct);
+        }
+    }
+
+    private sealed record Endpoint(string Name, string Query, Func<IServiceProvider, HttpRequest, Task<IResult>> Invoke);
+
+    public async Task RunAsync(BenchContext context, CancellationToken ct)
+    {
+        var (clients, calls, requests) = context.Quick ? (1_000, 200_000, 80) : (10_000, 2_000_000, 400);
+        var seeding = Stopwatch.StartNew();
+        await SeedAsync(context, clients, calls, ct);
+        Console.WriteLine($"seeded in {seeding.Elapsed.TotalSeconds:0} s");
+
+        await using var services = context.BuildServices(new() { ["Vapi:Webhook:AllowUnauthenticated"] = "true" }, configure: s =>
+            s.AddSingleton<ReportingDatabase>(sp => new CapturingDatabase(sp.GetRequiredService<NpgsqlDataSource>())));
+        var database = (CapturingDatabase)services.GetRequiredService<ReportingDatabase>();
+        string key;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            key = (await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync("bench", ApiKeyScope.Reporting, null, null, ct)).PlainKey;
+        }
+        var someInvoice = await ScalarAsync<Guid>(context, """SELECT "id" FROM "Factura" WHERE "clientId" = 'rpt_00042' AND "perioada" = '2025-06'""", ct);
+        Endpoint[] endpoints =
+        [
+            new("GET /invoices?status=PENDING&sort=dueDate", "status=PENDING&sort=dueDate",
+                (s, r) => Create<InvoiceFunctions>(s).ListInvoices(r, default)),
+            new("GET /invoices?period=2025-06&sort=-total (page 1 of 100)", "period=2025-06&sort=-total",
+                (s, r) => Create<InvoiceFunctions>(s).ListInvoices(r, default)),
+            new("GET /invoices/{id}", "", (s, r) => Create<InvoiceFunctions>(s).GetInvoice(r, someInvoice.ToString(), default)),
+            new("GET /clients/{clientId}/invoices", "", (s, r) => Create<InvoiceFunctions>(s).ListClientInvoices(r, "rpt_00042", default)),
+            new("GET /reports/revenue?from=2024-01&to=2025-12&status=PAID", "from=2024-01&to=2025-12&status=PAID",
+                (s, r) => Create<ReportFunctions>(s).Revenue(r, default)),
+            new("GET /reports/top-clients?period=2025-11", "period=2025-11", (s, r) => Create<ReportFunctions>(s).TopClients(r, default)),
+            new("GET /reports/recent-invoices?since=2025-12-01T00:00:00Z", "since=2025-12-01T00:00:00Z",
+                (s, r) => Create<ReportFunctions>(s).RecentInvoices(r, default)),
+            new("GET /payments?status=FAILED", "status=FAILED", (s, r) => Create<PaymentFunctions>(s).ListPayments(r, default)),
+            new("GET /usage?clientId=rpt_00042&from=2025-11-01T00:00:00Z", "clientId=rpt_00042&from=2025-11-01T00:00:00Z",
+                (s, r) => Create<UsageFunctions>(s).ListUsage(r, default)),
+            new("GET /usage/unattributed", "", (s, r) => Create<UsageFunctions>(s).ListUnattributedUsage(r, default)),
+            new("GET /reports/tools?period=2025-11&clientId=rpt_00042", "period=2025-11&clientId=rpt_00042",
+                (s, r) => Create<ReportFunctions>(s).Tools(r, default)),
+            new("GET /reports/margin?period=2025-11 (all clients)", "period=2025-11", (s, r) => Create<ReportFunctions>(s).Margin(r, default)),
+        ];
+
+        context.Report($"{clients:N0} clients, 24 months of invoices ({clients * 24:N0}), {calls:N0} calls, {Readers} concurrent readers, " +
+                       $"{requests} requests per side; reporting key (all clients).");
+        context.Report("");
+        context.Report("| endpoint | rows | endpoint p50 ms | endpoint p95 ms | raw SQL p50 ms | raw SQL p95 ms | p95 budget (1.5x raw + 2) | met |");
+        context.Report("|---|---|---|---|---|---|---|---|");
+        var met = 0;
+        foreach (var endpoint in endpoints)
+        {
+            database.Captured = [];
+            var first = await CallAsync(services, endpoint, key);
+            if (first.Status != 200)
+            {
+                throw new InvalidOperationException($"{endpoint.Name}: {first.Status}");
+            }
+            var statements = database.Captured;
+            database.Captured = null;
+
+            var api = await MeasureAsync(requests, async () => await CallAsync(services, endpoint, key, countRows: false), ct);
+            var raw = await MeasureAsync(requests, () => RawAsync(database.DataSource, statements, ct), ct);
+            var budget = 1.5 * Percentiles.Of(raw, 95) + 2;
+            var ok = Percentiles.Of(api, 95) <= budget;
+            met += ok ? 1 : 0;
+            context.Report($"| {endpoint.Name} | {first.Rows} | {Percentiles.Of(api, 50):0.00} | {Percentiles.Of(api, 95):0.00} | " +
+                           $"{Percentiles.Of(raw, 50):0.00} | {Percentiles.Of(raw, 95):0.00} | {budget:0.00} | {(ok ? "yes" : "**no**")} |");
+        }
+        context.Report("");
+        context.Report($"Met on {met} of {endpoints.Length} endpoints. The endpoint side also checks the API key (one indexed lookup) and writes JSON;" +
+                       " the raw side runs the captured statements and reads every value.");
+    }
+
+    private static T Create<T>(IServiceProvider scope) where T : class => ActivatorUtilities.CreateInstance<T>(scope);
+
+    private static async Task<(int Status, int Rows)> CallAsync(IServiceProvider services, Endpoint endpoint, string key, bool countRows = true)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var http = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        http.Request.Method = "GET";
+        http.Request.QueryString = endpoint.Query.Length == 0 ? QueryString.Empty : new QueryString("?" + endpoint.Query);
+        http.Request.Headers.Authorization = "Bearer " + key;
+        var body = new MemoryStream();
+        http.Response.Body = body;
+        var result = await endpoint.Invoke(scope.ServiceProvider, http.Request);
+        await result.ExecuteAsync(http);
+        if (!countRows)
+        {
+            return (http.Response.StatusCode, -1);
+        }
+        body.Position = 0;
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        var rows = json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                   && json.RootElement.TryGetProperty("items", out var items) ? items.GetArrayLength()
+            : json.RootElement.TryGetProperty("clients", out var clients) ? clients.GetArrayLength()
+            : json.RootElement.TryGetProperty("periods", out var periods) ? periods.GetArrayLength() : 1;
+        return (http.Response.StatusCode, rows);
+    }
+
+    private static async Task RawAsync(NpgsqlDataSource dataSource, List<SqlQuery> statements, CancellationToken ct)
+    {
+        foreach (var statement in statements)
+        {
+            await using var command = dataSource.CreateCommand(statement.Text);
+            command.Parameters.AddRange(statement.Parameters.Select(p => p.Clone()).ToArray());
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var values = new object[reader.FieldCount];
+            while (await reader.ReadAsync(ct))
+            {
+                reader.GetValues(values);
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="requests"/> calls spread over <see cref="Readers"/> concurrent readers; returns sorted latencies.</summary>
+    private static async Task<List<double>> MeasureAsync(int requests, Func<Task> call, CancellationToken ct)
+    {
+        // Warm-up: pools, prepared statements, and enough calls for the JIT's tiering to finish with the hot paths.
+        await Task.WhenAll(Enumerable.Range(0, Readers).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                await call();
+            }
+        }, ct)));
+        var latencies = new List<double>(requests);
+        var remaining = requests;
+        await Task.WhenAll(Enumerable.Range(0, Readers).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Decrement(ref remaining) >= 0 && !ct.IsCancellationRequested)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await call();
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                lock (latencies)
+                {
+                    latencies.Add(elapsed);
+                }
+            }
+        }, ct)));
+        latencies.Sort();
+        return latencies;
+    }
+
+    private static async Task<T> ScalarAsync<T>(BenchContext context, string sql, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(context.ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private static Task SeedAsync(BenchContext context, int clients, int calls, CancellationToken ct) => context.ExecuteAsync($"""
+        INSERT INTO "Client" ("clientId", "clientName", "taxaLunara", "costPerMinut", "billingStartDate")
+        SELECT 'rpt_' || lpad(g::text, 5, '0'), 'Report client ' || g, 100 + g % 900, 0.30 + (g % 50) / 100.0, date '2024-01-01'
+        FROM generate_series(1, {clients}) g;
+
+        -- 24 months per client: paid, except a few overdue and the last month pending.
+        INSERT INTO "Factura" ("id", "number", "clientId", "clientName", "perioada", "periodStart", "periodEnd", "minuteTotale", "totalCalls",
+            "successfulCalls", "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "currency", "status", "dueDate", "issuedAt",
+            "paidAt", "reconciled", "createdAt", "updatedAt", "includedMinutes")
+        SELECT gen_random_uuid(), 'RPT-' || lpad((m * {clients} + g)::text, 7, '0'), 'rpt_' || lpad(g::text, 5, '0'), 'Report client ' || g,
+               to_char(date '2024-01-01' + m * interval '1 month', 'YYYY-MM'), (date '2024-01-01' + m * interval '1 month')::date,
+               (date '2024-02-01' + m * interval '1 month')::date, 100 + (g * m) % 400, 40 + (g + m) % 60, 30 + (g + m) % 30,
+               round((100 + (g * m) % 400) * (0.30 + (g % 50) / 100.0), 2), 100 + g % 900, 0,
+               round((100 + (g * m) % 400) * (0.30 + (g % 50) / 100.0), 2) + 100 + g % 900, 'RON',
+               CASE WHEN m = 23 THEN 'PENDING' WHEN (g + m) % 37 = 0 THEN 'OVERDUE' ELSE 'PAID' END,
+               (date '2024-02-16' + m * interval '1 month')::date, timestamptz '2024-02-01 06:00:00+00' + m * interval '1 month' + g * interval '1 ms',
+               CASE WHEN m <> 23 AND (g + m) % 37 <> 0 THEN timestamptz '2024-02-10 10:00:00+00' + m * interval '1 month' END, true,
+               timestamptz '2024-02-01 06:00:00+00' + m * interval '1 month' + g * interval '1 ms',
+               timestamptz '2024-02-01 06:00:00+00' + m * interval '1 month', 0
+        FROM generate_series(1, {clients}) g, generate_series(0, 23) m;
+
+        INSERT INTO "PaymentTransaction" ("facturaId", "amount", "currency", "paymentMethod", "status", "transactionId", "paidAt")
+        SELECT "id", "totalDePlata", 'RON', 'transfer', 'COMPLETED', 'txn-' || "number", "paidAt" FROM "Factura" WHERE "status" = 'PAID';
+        INSERT INTO "PaymentTransaction" ("facturaId", "amount", "currency", "paymentMethod", "status", "transactionId")
+        SELECT "id", "totalDePlata", 'RON', 'card', 'FAILED', 'failed-' || "number" FROM "Factura" WHERE "status" = 'OVERDUE';
+
+        -- Calls over the 24 months; one in a thousand has no client yet.
+        INSERT INTO "UsageLog" ("callId", "clientId", "vapiAssistantId", "startedAt", "endedAt", "duration", "billableSeconds",
+            "durationMinutes", "toolsUsed", "cost", "vapiCost", "endedReason", "outcome", "billable", "incomplete", "source")
+        SELECT 'rpt-call-' || g, CASE WHEN g % 1000 = 0 THEN NULL ELSE 'rpt_' || lpad((1 + g % {clients})::text, 5, '0') END,
+               'asst_rpt_' || lpad((1 + g % {clients})::text, 5, '0'),
+               timestamptz '2024-01-01 00:00:00+00' + (g::bigint * 63113 / {calls}) * interval '1000 seconds',
+               timestamptz '2024-01-01 00:00:00+00' + (g::bigint * 63113 / {calls}) * interval '1000 seconds' + (10 + g % 290) * interval '1 second',
+               10 + g % 290, ceil((10 + g % 290) / 60.0) * 60, ceil((10 + g % 290) / 60.0),
+               CASE g % 4 WHEN 0 THEN ARRAY['bookAppointment'] WHEN 1 THEN ARRAY['checkCalendar', 'bookAppointment']
+                          WHEN 2 THEN ARRAY[]::text[] ELSE ARRAY['transferCall'] END,
+               ceil((10 + g % 290) / 60.0) * 0.5, 0.05 + (g % 7) / 100.0, 'customer-ended-call', 'success', g % 1000 <> 0, false, 'webhook'
+        FROM generate_series(1, {calls}) g;
+
+        INSERT INTO "ExchangeRate" ("date", "currency", "quoteCurrency", "rate", "source")
+        SELECT d::date, 'USD', 'RON', 4.5 + extract(doy FROM d) / 1000.0, 'BNR' FROM generate_series(date '2024-01-01', date '2025-12-31', interval '1 day') d;
+        ANALYZE;
+        """, ct);
+}
