@@ -17,6 +17,7 @@ internal static class CliApp
             ClientCommands.Create(environment),
             InvoiceCommands.Create(environment),
             KeyCommands.Create(environment),
+            RateCommands.Create(environment),
         };
         var invocation = new InvocationConfiguration { Output = environment.Out, Error = environment.Error, EnableDefaultExceptionHandler = false };
         try

@@ -49,6 +49,7 @@ public static class BillingServiceCollectionExtensions
         services.AddHttpClient(ExchangeRates.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddScoped<ExchangeRates>();
         services.AddScoped<PaymentService>();
+        services.AddSingleton<ApiKeyCache>();
         services.AddScoped<ApiKeyService>();
         services.AddVapi(configuration);
         services.AddUsageRecording(configuration);

@@ -8,9 +8,9 @@ namespace Billing.Domain.Access;
 /// <summary>
 /// Creates, checks and revokes API keys. A key is <c>bk_&lt;prefix&gt;_&lt;secret&gt;</c>: the prefix finds the row,
 /// and only the SHA-256 of the whole key is stored (keys are 256-bit random, so a fast hash is enough);
-/// the plain key is returned once, at creation.
+/// the plain key is returned once, at creation. Proven keys are remembered briefly (<see cref="ApiKeyCache"/>).
 /// </summary>
-public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock)
+public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKeyCache cache)
 {
     private const string KeyStart = "bk_";
     private const int PrefixLength = 12;
@@ -62,9 +62,15 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock)
         {
             return null;
         }
-        var key = await KeyByPrefix(db, prefix, ct);
+        var hash = Hash(presentedKey);
+        var cacheKey = Convert.ToHexString(hash);
         var now = clock.GetUtcNow();
-        if (key is null || !CryptographicOperations.FixedTimeEquals(key.KeyHash, Hash(presentedKey))
+        if (cache.TryGet(cacheKey, now, out var proven))
+        {
+            return proven;
+        }
+        var key = await KeyByPrefix(db, prefix, ct);
+        if (key is null || !CryptographicOperations.FixedTimeEquals(key.KeyHash, hash)
             || key.RevokedAt is not null || key.ExpiresAt <= now)
         {
             return null;
@@ -74,7 +80,9 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock)
             // Recorded coarsely, so reading does not turn every request into a write.
             await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
         }
-        return new Caller(key.Id, key.Name, key.Scope, key.ClientId);
+        var caller = new Caller(key.Id, key.Name, key.Scope, key.ClientId);
+        cache.Add(cacheKey, caller, key.ExpiresAt);
+        return caller;
     }
 
     // Every API request runs this lookup; compiled once, it skips EF Core's per-call query cache lookup.
@@ -89,8 +97,10 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock)
     public async Task<bool> RevokeAsync(Guid id, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        return await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null)
+        var revoked = await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct) == 1;
+        cache.Evict(id);
+        return revoked;
     }
 
     private static string? PrefixOf(string presentedKey)

@@ -110,4 +110,19 @@ public sealed class ApiKeyServiceTests(TestDatabase database) : IClassFixture<Te
         var admin = await resolver.ResolveAsync(context.Request, Access.Admin, default);
         Assert.Equal(403, (await HttpTesting.ExecuteAsync(admin.Problem!, context)).Status);
     }
+
+    [Fact]
+    public async Task A_remembered_key_still_expires_on_time_and_revoking_it_takes_effect_at_once()
+    {
+        var expiring = await WithKeysAsync(k => k.CreateAsync("expiring", ApiKeyScope.Reporting, null, _clock.GetUtcNow().AddMinutes(10), default));
+        var revoked = await WithKeysAsync(k => k.CreateAsync("revoked", ApiKeyScope.Reporting, null, null, default));
+        Assert.NotNull(await WithKeysAsync(k => k.AuthenticateAsync(expiring.PlainKey, default)));
+        Assert.NotNull(await WithKeysAsync(k => k.AuthenticateAsync(revoked.PlainKey, default)));
+
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.True(await WithKeysAsync(k => k.RevokeAsync(revoked.Key.Id, default)));
+
+        Assert.Null(await WithKeysAsync(k => k.AuthenticateAsync(expiring.PlainKey, default)));
+        Assert.Null(await WithKeysAsync(k => k.AuthenticateAsync(revoked.PlainKey, default)));
+    }
 }
