@@ -59,7 +59,15 @@ public sealed class PaymentService(BillingDbContext db, TimeProvider clock)
             PaidAt = request.Status == PaymentStatus.Completed ? (request.PaidAt ?? now).ToUniversalTime() : request.PaidAt?.ToUniversalTime(),
         };
         db.Payments.Add(payment);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            // The same transaction recorded at this moment against another invoice (same invoice: the row lock orders them).
+            return new Result(Outcome.Refused, null, $"Transaction '{request.TransactionId}' is already recorded against another invoice.");
+        }
 
         var paid = await db.Payments.Where(p => p.InvoiceId == invoice.Id && p.Status == PaymentStatus.Completed).SumAsync(p => p.Amount, ct);
         if (invoice.Status is InvoiceStatus.Pending or InvoiceStatus.Overdue && paid >= invoice.Total)

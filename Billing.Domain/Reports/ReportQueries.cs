@@ -104,7 +104,7 @@ public sealed class ReportQueries(ReportingDatabase database)
                 _ => query.Value(decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture)),
             };
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
             throw new InvalidCursorException();
         }

@@ -111,6 +111,11 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         {
             return Invalid(e);
         }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            // Created at the same moment by another request, or an assistant mapped meanwhile.
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: e.InnerException.Message);
+        }
         return TypedResults.Created($"/api/clients/{client.ClientId}", ClientView.From((await clients.FindAsync(client.ClientId, ct))!));
     }
 

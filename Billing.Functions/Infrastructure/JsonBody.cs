@@ -48,8 +48,12 @@ public static class JsonBody
     }
 
     // The serializer's messages name .NET types; keep the part a caller can act on.
-    private static string ShortMessage(JsonException e) =>
-        e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown field."
-        : e.Message.Contains("missing required properties", StringComparison.Ordinal) ? e.Message.Split(" Path:")[0]
-        : "Not valid JSON, or a value of the wrong type.";
+    private static string ShortMessage(JsonException e)
+    {
+        const string missing = "missing required properties including: ";
+        var at = e.Message.IndexOf(missing, StringComparison.Ordinal);
+        return e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown field."
+            : at >= 0 ? "Required: " + e.Message[(at + missing.Length)..].Split(" Path:")[0].TrimEnd('.') + "."
+            : "Not valid JSON, or a value of the wrong type.";
+    }
 }

@@ -33,6 +33,8 @@ internal sealed class PaymentConfiguration : IEntityTypeConfiguration<Payment>
         // A payment provider's reference is recorded once.
         entity.HasIndex(p => p.TransactionId).IsUnique().HasFilter("\"transactionId\" IS NOT NULL");
         // The seed's failed-payments monitor.
-        entity.HasIndex(p => new { p.Status, p.CreatedAt });
+        entity.HasIndex(p => new { p.Status, p.CreatedAt, p.Id });
+        // GET /payments, newest first.
+        entity.HasIndex(p => new { p.CreatedAt, p.Id });
     }
 }

@@ -501,12 +501,15 @@ namespace Billing.Domain.Data.Migrations
 
                     b.HasIndex("Period", "Id");
 
-                    b.HasIndex("Period", "Total")
-                        .IsDescending(false, true);
-
-                    b.HasIndex("Status", "DueDate");
-
                     b.HasIndex("Total", "Id");
+
+                    b.HasIndex("Period", "Total", "Id");
+
+                    b.HasIndex("Status", "DueDate", "Id");
+
+                    b.HasIndex(new[] { "Period" }, "IX_Factura_revenue");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "Period" }, "IX_Factura_revenue"), new[] { "Status", "Currency", "MinutesAmount", "FixedFee", "LateUsageAmount", "Total" });
 
                     b.ToTable("Factura", null, t =>
                         {
@@ -672,7 +675,9 @@ namespace Billing.Domain.Data.Migrations
                         .IsUnique()
                         .HasFilter("\"transactionId\" IS NOT NULL");
 
-                    b.HasIndex("Status", "CreatedAt");
+                    b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("Status", "CreatedAt", "Id");
 
                     b.ToTable("PaymentTransaction", null, t =>
                         {
