@@ -109,7 +109,7 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         }
         catch (ArgumentException e)
         {
-            return Invalid(e);
+            return Problems.Refused(e);
         }
         catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
@@ -163,13 +163,9 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         }
         catch (ArgumentException e)
         {
-            return Invalid(e);
+            return Problems.Refused(e);
         }
     }
-
-    private static IResult Invalid(ArgumentException e) => Problems.Validation(
-        new Dictionary<string, string[]> { [e.ParamName ?? "body"] = [e.Message.Split(" (Parameter")[0]] },
-        StatusCodes.Status422UnprocessableEntity);
 }
 
 public sealed record ClientView(string ClientId, string Name, string? Email, string MonthlyFee, string PricePerMinute, string Currency,

@@ -24,6 +24,11 @@ public static class Problems
     public static IResult NotFound(string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
 
+    /// <summary>A well-formed request the domain refused (a service's <see cref="ArgumentException"/>), named by its parameter.</summary>
+    public static IResult Refused(ArgumentException e) => Validation(
+        new Dictionary<string, string[]> { [e.ParamName ?? "body"] = [e.Message.Split(" (Parameter")[0]] },
+        StatusCodes.Status422UnprocessableEntity);
+
     public static IResult TooLarge(long limitBytes) => TypedResults.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,
         title: "Body too large",

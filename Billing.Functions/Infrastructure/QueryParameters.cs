@@ -80,6 +80,13 @@ public sealed partial class QueryParameters
         return null;
     }
 
+    /// <summary>A period the endpoint cannot do without.</summary>
+    public string? RequiredPeriod(string name)
+    {
+        Check(_query.ContainsKey(name), name, "Required: the period, YYYY-MM.");
+        return Period(name);
+    }
+
     public DateOnly? Date(string name)
     {
         var value = Raw(name);

@@ -56,8 +56,7 @@ public sealed class KeyFunctions(ApiKeyService keys, CallerResolver callers)
         }
         catch (ArgumentException e)
         {
-            return Problems.Validation(new Dictionary<string, string[]> { [e.ParamName ?? "body"] = [e.Message.Split(" (Parameter")[0]] },
-                StatusCodes.Status422UnprocessableEntity);
+            return Problems.Refused(e);
         }
     }
 

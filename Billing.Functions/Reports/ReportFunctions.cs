@@ -51,8 +51,7 @@ public sealed class ReportFunctions(ReportQueries reports, CallerResolver caller
         }
         var q = new QueryParameters(request, "period", "limit");
         var csv = Listing.WantsCsv(request, q);
-        var period = q.Period("period");
-        q.Check(request.Query.ContainsKey("period"), "period", "Required: the period, YYYY-MM.");
+        var period = q.RequiredPeriod("period");
         var limit = q.Int("limit", 10, 1, ReportQueries.MaxLimit);
         if (!q.Valid)
         {
@@ -95,8 +94,7 @@ public sealed class ReportFunctions(ReportQueries reports, CallerResolver caller
         }
         var q = new QueryParameters(request, "period");
         var csv = Listing.WantsCsv(request, q);
-        var period = q.Period("period");
-        q.Check(request.Query.ContainsKey("period"), "period", "Required: the period, YYYY-MM.");
+        var period = q.RequiredPeriod("period");
         if (!q.Valid)
         {
             return q.Problem;
@@ -120,8 +118,7 @@ public sealed class ReportFunctions(ReportQueries reports, CallerResolver caller
         }
         var q = new QueryParameters(request, "period", "clientId");
         var csv = Listing.WantsCsv(request, q);
-        var period = q.Period("period");
-        q.Check(request.Query.ContainsKey("period"), "period", "Required: the period, YYYY-MM.");
+        var period = q.RequiredPeriod("period");
         var clientId = q.Text("clientId");
         if (!q.Valid)
         {
