@@ -37,7 +37,8 @@ public static class BillingServiceCollectionExtensions
             .ValidateOnStart();
 
         services.TryAddSingleton(sp => BillingDataSource.Create(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!));
-        services.AddDbContext<BillingDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        // Pooled: every API request gets a context (the key check), and renting one is cheaper than building it.
+        services.AddDbContextPool<BillingDbContext>((sp, options) => options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
 
         // Reports read from the replica when one is configured; a second data source keeps its pool apart.
         services.TryAddSingleton(sp => new ReportingDatabase(
