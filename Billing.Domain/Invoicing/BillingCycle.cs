@@ -22,6 +22,7 @@ namespace Billing.Domain.Invoicing;
 /// </summary>
 public sealed class BillingCycle(
     BillingDbContext db,
+    NpgsqlDataSource dataSource,
     UsageMaintenance maintenance,
     VapiReconciliation reconciliation,
     IOptions<BillingOptions> options,
@@ -34,9 +35,10 @@ public sealed class BillingCycle(
     private const int MaxPeriodsPerClient = 240;
 
     /// <summary>A period to invoice. Late usage of the client is looked for in [LateFrom, LateBefore): from the start of
-    /// its first period to the start of its first period without an invoice, i.e. only in periods already invoiced.</summary>
+    /// its first period to the start of its first period without an invoice, i.e. only in periods already invoiced,
+    /// among calls stamped after <paramref name="LateAfterEpoch"/>, the epoch its last invoice counted.</summary>
     private sealed record Due(Client Client, TimeZoneInfo Zone, BillingPeriod Period, decimal Fee, DateOnly DueDate,
-        DateTimeOffset LateFrom, DateTimeOffset LateBefore);
+        DateTimeOffset LateFrom, DateTimeOffset LateBefore, long LateAfterEpoch);
 
     /// <summary>How far before the last successful reconciliation the next one looks again, for calls that were still in
     /// progress then (Vapi calls last at most 12 hours).</summary>
@@ -115,10 +117,10 @@ public sealed class BillingCycle(
         var now = clock.GetUtcNow();
         var open = BillingPeriod.Containing(now, client.BillingDay, zone);
         var last = await db.Invoices.Where(i => i.ClientId == clientId).OrderByDescending(i => i.Period)
-            .Select(i => new LastInvoice(i.Period, i.PeriodEnd)).FirstOrDefaultAsync(ct);
+            .Select(i => new LastInvoice(i.Period, i.PeriodEnd, i.UsageEpoch)).FirstOrDefaultAsync(ct);
         var firstUnbilled = FirstUnbilledPeriod(client, zone, last);
         var due = new Due(client, zone, open, FixedFee(client, zone, open), DueDate(client, zone, now),
-            FirstPeriod(client, zone).StartsAt(zone), firstUnbilled.StartsAt(zone));
+            FirstPeriod(client, zone).StartsAt(zone), firstUnbilled.StartsAt(zone), last?.UsageEpoch ?? 0);
         var run = new BillingRun { StartedAt = now, AsOf = now, Trigger = "preview", DryRun = true };
         var (drafts, _) = await IssueAsync([due], run, now, reconciled: true, dryRun: true, ct, preview: true);
         return drafts.SingleOrDefault();
@@ -222,7 +224,7 @@ public sealed class BillingCycle(
             {
                 Client = c,
                 Last = db.Invoices.Where(i => i.ClientId == c.ClientId).OrderByDescending(i => i.Period)
-                    .Select(i => new LastInvoice(i.Period, i.PeriodEnd)).FirstOrDefault(),
+                    .Select(i => new LastInvoice(i.Period, i.PeriodEnd, i.UsageEpoch)).FirstOrDefault(),
             })
             .ToListAsync(ct);
         var grace = TimeSpan.FromHours(options.Value.GraceHours);
@@ -235,13 +237,16 @@ public sealed class BillingCycle(
             var (lateFrom, lateBefore) = (FirstPeriod(client, zone).StartsAt(zone), period.StartsAt(zone));
             for (var n = 0; n < MaxPeriodsPerClient && period.EndsAt(zone) + grace <= asOf; n++, period = period.Next)
             {
-                due.Add(new Due(client, zone, period, FixedFee(client, zone, period), DueDate(client, zone, asOf), lateFrom, lateBefore));
+                due.Add(new Due(client, zone, period, FixedFee(client, zone, period), DueDate(client, zone, asOf), lateFrom, lateBefore,
+                    entry.Last?.UsageEpoch ?? 0));
             }
         }
         return due.OrderBy(d => d.Period.Start).ThenBy(d => d.Client.ClientId, StringComparer.Ordinal).ToList();
     }
 
-    private sealed record LastInvoice(string Period, DateOnly? PeriodEnd);
+    /// <summary>A client's latest invoice; epochs only grow, so its epoch is the highest any of its invoices counted
+    /// (0 for invoices written by raw SQL, which count no epoch).</summary>
+    private sealed record LastInvoice(string Period, DateOnly? PeriodEnd, long? UsageEpoch);
 
     /// <summary>The client's first period: the one containing its billing start.</summary>
     private static BillingPeriod FirstPeriod(Client client, TimeZoneInfo zone) => BillingPeriod.Containing(BillingStart(client, zone), client.BillingDay);
@@ -293,18 +298,18 @@ public sealed class BillingCycle(
                    COALESCE(sum(u."billableSeconds") FILTER (WHERE u."billable"), 0) AS seconds
             FROM due d
             LEFT JOIN "UsageLog" u ON u."clientId" = d.client_id AND u."occurredAt" >= d.from_ts AND u."occurredAt" < d.to_ts
-                                  AND NOT u."incomplete" AND u."facturaId" IS NULL
+                                  AND NOT u."incomplete" AND u."billingEpoch" <= $4
             GROUP BY d.client_id, d.period
         ), ins AS (
             INSERT INTO "Factura" ("clientId", "clientName", "perioada", "periodStart", "periodEnd", "minuteTotale", "totalCalls",
                 "successfulCalls", "includedMinutes", "costPerMinut", "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata",
-                "currency", "status", "dueDate", "issuedAt", "vapiAssistantId", "reconciled", "billingRunId")
+                "currency", "status", "dueDate", "issuedAt", "vapiAssistantId", "reconciled", "billingRunId", "usageEpoch", "usageFrom", "usageTo")
             SELECT d.client_id, c."clientName", d.period, d.period_start, d.period_end, round(u.seconds / 60, 4), u.calls,
                    u.successful, c."includedMinutes", c."costPerMinut", m.amount, d.fee, d.late_amount, m.amount + d.fee + d.late_amount,
                    c."currency", 'PENDING', d.due_date, $1,
                    (SELECT a."vapiId" FROM "ClientAssistant" a WHERE a."clientId" = c."clientId" AND a."kind" = 'assistant'
                     ORDER BY a."createdAt", a."vapiId" LIMIT 1),
-                   $2, $3
+                   $2, $3, $4, d.from_ts, d.to_ts
             FROM due d
             JOIN "Client" c ON c."clientId" = d.client_id
             JOIN usage u ON u.client_id = d.client_id AND u.period = d.period
@@ -314,21 +319,16 @@ public sealed class BillingCycle(
             CROSS JOIN LATERAL (SELECT round(GREATEST(u.seconds - c."includedMinutes" * 60, 0) * c."costPerMinut" / 60, 2) AS amount) m
             ON CONFLICT ("clientId", "perioada") DO NOTHING
             RETURNING "id", "clientId", "perioada"
-        ), marked AS (
-            UPDATE "UsageLog" u SET "facturaId" = ins."id"
-            FROM ins JOIN due d ON d.client_id = ins."clientId" AND d.period = ins."perioada"
-            WHERE u."clientId" = ins."clientId" AND u."occurredAt" >= d.from_ts AND u."occurredAt" < d.to_ts
-              AND NOT u."incomplete" AND u."facturaId" IS NULL
-            RETURNING 1
         )
-        SELECT ins."id", ins."clientId", ins."perioada", (SELECT count(*) FROM marked) FROM ins
+        SELECT "id", "clientId", "perioada" FROM ins
         """;
 
     private const string LateCallsSql = """
-        SELECT u."id", u."clientId", u."occurredAt", u."billableSeconds", u."cost", u."billable"
-        FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS f(client_id, late_from, late_before)
-        JOIN "UsageLog" u ON u."clientId" = f.client_id AND u."occurredAt" >= f.late_from AND u."occurredAt" < f.late_before
-        WHERE u."facturaId" IS NULL AND NOT u."incomplete"
+        SELECT u."clientId", u."occurredAt", u."billableSeconds", u."cost", u."billable"
+        FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[]) AS f(client_id, late_from, late_before, after_epoch)
+        JOIN "UsageLog" u ON u."clientId" = f.client_id AND u."billingEpoch" > f.after_epoch AND u."billingEpoch" <= $5
+                         AND u."occurredAt" >= f.late_from AND u."occurredAt" < f.late_before
+        WHERE NOT u."incomplete"
         """;
 
     /// <summary>
@@ -346,10 +346,14 @@ public sealed class BillingCycle(
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         NpgsqlCommand Command(string sql) => new(sql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
 
+        // The calls this batch bills: epochs up to one closed now, under the cycle's lock, so each client's invoices
+        // count ever later epochs. A preview counts every call recorded so far.
+        var epoch = long.MaxValue;
         if (!preview)
         {
             await using var lockCommand = Command($"SELECT pg_advisory_xact_lock({CycleLockKey})");
             await lockCommand.ExecuteNonQueryAsync(ct);
+            epoch = await BillingEpochs.CloseAsync(dataSource, ct);
         }
         if (dryRun)
         {
@@ -360,7 +364,7 @@ public sealed class BillingCycle(
         // Late usage: calls of already invoiced periods, billed on each client's first invoice of this run.
         var firstDue = due.GroupBy(d => d.Client.ClientId).Select(g => g.First()).ToList();
         var firstDueSet = firstDue.ToHashSet(ReferenceEqualityComparer.Instance);
-        var late = await LateUsageAsync(Command, firstDue, ct);
+        var late = await LateUsageAsync(Command, firstDue, epoch, ct);
 
         var inserted = new List<(Guid Id, string ClientId, string Period)>();
         await using (var stage = Command(StageDueSql))
@@ -376,7 +380,7 @@ public sealed class BillingCycle(
             p.Add(new NpgsqlParameter<DateOnly[]> { TypedValue = due.Select(d => d.DueDate).ToArray() });
             p.Add(new NpgsqlParameter<decimal[]>
             {
-                TypedValue = due.Select(d => firstDueSet.Contains(d) && late.TryGetValue(d.Client.ClientId, out var l) ? l.Lines.Sum(x => x.Amount) : 0m).ToArray(),
+                TypedValue = due.Select(d => firstDueSet.Contains(d) && late.TryGetValue(d.Client.ClientId, out var l) ? l.Sum(x => x.Amount) : 0m).ToArray(),
             });
             await stage.ExecuteNonQueryAsync(ct);
         }
@@ -390,6 +394,7 @@ public sealed class BillingCycle(
             p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = issuedAt });
             p.Add(new NpgsqlParameter<bool> { TypedValue = reconciled });
             p.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
+            p.Add(new NpgsqlParameter<long> { TypedValue = epoch });
             await using var reader = await insert.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -430,55 +435,50 @@ public sealed class BillingCycle(
         return (drafts, due.Count - inserted.Count);
     }
 
-    private sealed record LateUsage(IReadOnlyList<LateUsageLine> Lines, Guid[] CallIds);
-
-    private static async Task<Dictionary<string, LateUsage>> LateUsageAsync(Func<string, NpgsqlCommand> command, List<Due> firstDue,
-        CancellationToken ct)
+    private static async Task<Dictionary<string, IReadOnlyList<LateUsageLine>>> LateUsageAsync(Func<string, NpgsqlCommand> command,
+        List<Due> firstDue, long epoch, CancellationToken ct)
     {
-        var calls = new List<(Guid Id, string ClientId, DateTimeOffset OccurredAt, decimal Seconds, decimal Cost, bool Billable)>();
+        var calls = new List<(string ClientId, DateTimeOffset OccurredAt, decimal Seconds, decimal Cost, bool Billable)>();
         await using (var select = command(LateCallsSql))
         {
             select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = firstDue.Select(d => d.Client.ClientId).ToArray() });
             select.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = firstDue.Select(d => d.LateFrom).ToArray() });
             select.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = firstDue.Select(d => d.LateBefore).ToArray() });
+            select.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = firstDue.Select(d => d.LateAfterEpoch).ToArray() });
+            select.Parameters.Add(new NpgsqlParameter<long> { TypedValue = epoch });
             await using var reader = await select.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                calls.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetDecimal(3),
-                    reader.GetDecimal(4), reader.GetBoolean(5)));
+                calls.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetDecimal(2), reader.GetDecimal(3),
+                    reader.GetBoolean(4)));
             }
         }
         var clients = firstDue.ToDictionary(d => d.Client.ClientId);
-        return calls.GroupBy(c => c.ClientId).ToDictionary(g => g.Key, g =>
+        return calls.GroupBy(c => c.ClientId).ToDictionary(g => g.Key, IReadOnlyList<LateUsageLine> (g) =>
         {
             var due = clients[g.Key];
-            var lines = g.GroupBy(c => BillingPeriod.Containing(c.OccurredAt, due.Client.BillingDay, due.Zone).Key)
+            return g.GroupBy(c => BillingPeriod.Containing(c.OccurredAt, due.Client.BillingDay, due.Zone).Key)
                 .OrderBy(p => p.Key, StringComparer.Ordinal)
                 .Select(p => new LateUsageLine(p.Key, p.Count(),
                     Math.Round(p.Where(c => c.Billable).Sum(c => c.Seconds) / 60m, 4, MidpointRounding.AwayFromZero),
                     Money.RoundLine(p.Where(c => c.Billable).Sum(c => c.Cost))))
                 .ToList();
-            return new LateUsage(lines, g.Select(c => c.Id).ToArray());
         });
     }
 
-    private static async Task RecordLateUsageAsync(Func<string, NpgsqlCommand> command, Guid invoiceId, LateUsage late, CancellationToken ct)
+    private static async Task RecordLateUsageAsync(Func<string, NpgsqlCommand> command, Guid invoiceId, IReadOnlyList<LateUsageLine> late,
+        CancellationToken ct)
     {
         await using var lines = command("""
             INSERT INTO "InvoiceLateUsage" ("facturaId", "originalPeriod", "calls", "minutes", "amount")
             SELECT $1, * FROM unnest($2::text[], $3::int[], $4::numeric[], $5::numeric[])
             """);
         lines.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = invoiceId });
-        lines.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = late.Lines.Select(l => l.OriginalPeriod).ToArray() });
-        lines.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = late.Lines.Select(l => l.Calls).ToArray() });
-        lines.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = late.Lines.Select(l => l.Minutes).ToArray() });
-        lines.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = late.Lines.Select(l => l.Amount).ToArray() });
+        lines.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = late.Select(l => l.OriginalPeriod).ToArray() });
+        lines.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = late.Select(l => l.Calls).ToArray() });
+        lines.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = late.Select(l => l.Minutes).ToArray() });
+        lines.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = late.Select(l => l.Amount).ToArray() });
         await lines.ExecuteNonQueryAsync(ct);
-
-        await using var mark = command("""UPDATE "UsageLog" SET "facturaId" = $1 WHERE "id" = ANY($2) AND "facturaId" IS NULL""");
-        mark.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = invoiceId });
-        mark.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = late.CallIds });
-        await mark.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Numbers the run's new invoices in order (period, client) from the series' next number, under its row lock: no gaps, no reuse.</summary>

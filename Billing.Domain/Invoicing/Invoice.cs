@@ -45,6 +45,11 @@ public sealed class Invoice
     /// <summary>False when Vapi's API could not be reached before issue; late calls then follow the late-usage rule.</summary>
     public bool Reconciled { get; set; } = true;
     public Guid? BillingRunId { get; set; }
+    /// <summary>The calls this invoice counted: those of epochs up to <see cref="UsageEpoch"/> that occurred in
+    /// [<see cref="UsageFrom"/>, <see cref="UsageTo"/>), plus its late usage (see BillingEpochs). Null on invoices written by raw SQL.</summary>
+    public long? UsageEpoch { get; set; }
+    public DateTimeOffset? UsageFrom { get; set; }
+    public DateTimeOffset? UsageTo { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

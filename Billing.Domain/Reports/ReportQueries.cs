@@ -238,7 +238,7 @@ public sealed class ReportQueries(ReportingDatabase database)
         query.Build($"""
             SELECT u."id", u."callId", u."clientId", u."vapiAssistantId", u."startedAt", u."endedAt", u."occurredAt", u."duration",
                    u."billableSeconds", u."durationMinutes", u."cost", c."currency", u."vapiCost", u."endedReason", u."outcome", u."billable",
-                   u."incomplete", u."toolsUsed", u."facturaId"
+                   u."incomplete", u."toolsUsed", (SELECT b."facturaId" FROM "UsageLogInvoice" b WHERE b."usageLogId" = u."id")
             FROM "UsageLog" u LEFT JOIN "Client" c ON c."clientId" = u."clientId" {query.WhereClause}
             ORDER BY u."occurredAt", u."id" LIMIT {query.Value(limit + 1)}
             """);

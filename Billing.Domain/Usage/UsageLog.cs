@@ -58,8 +58,9 @@ public sealed class UsageLog
     public bool Incomplete { get; set; }
     public UsageSource Source { get; set; } = UsageSource.Webhook;
 
-    /// <summary>The invoice that billed this call ("facturaId"); null until billed.</summary>
-    public Guid? InvoiceId { get; set; }
+    /// <summary>The billing epoch current when the row became billable, stamped by the database (see BillingEpochs);
+    /// the view "UsageLogInvoice" names the invoice that billed it.</summary>
+    public long BillingEpoch { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

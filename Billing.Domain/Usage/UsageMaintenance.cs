@@ -9,13 +9,14 @@ public sealed class UsageMaintenance(BillingDbContext db, TimeProvider clock)
 {
     /// <summary>
     /// Gives unattributed calls to the client their assistant (or squad, or phone number) now maps to, priced by that
-    /// client's terms, so they are billed with its next invoice. Rows already billed are never touched.
+    /// client's terms, so they are billed with its next invoice (the database stamps them with the current billing epoch:
+    /// a call of an invoiced period then counts as late usage).
     /// </summary>
     public async Task<int> AttributeUnassignedCallsAsync(CancellationToken ct)
     {
         var candidates = await (
                 from u in db.UsageLogs
-                where u.ClientId == null && !u.Incomplete && u.InvoiceId == null
+                where u.ClientId == null && !u.Incomplete
                 from a in db.ClientAssistants.Where(a =>
                     a.Kind == VapiResourceKind.Assistant && a.VapiId == u.VapiAssistantId
                     || a.Kind == VapiResourceKind.Squad && a.VapiId == u.VapiSquadId

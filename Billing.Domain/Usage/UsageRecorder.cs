@@ -19,7 +19,7 @@ public enum RecordOutcome
 /// The one way a call becomes a <c>UsageLog</c> row, for the webhook, imports and reconciliation alike. A single
 /// statement inserts the row keyed by <c>callId</c> and, in the same statement, its raw report, so either both are
 /// durable or neither is. Replays change nothing; concurrent deliveries write one row; fuller data completes an
-/// incomplete row; a row already billed is never touched.
+/// incomplete row (never billed: incomplete rows bill nothing); a complete row is never touched.
 /// </summary>
 public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider clock, RawReportRetention retention)
 {
@@ -48,7 +48,7 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
                 "toolsUsed" = EXCLUDED."toolsUsed", "cost" = EXCLUDED."cost", "vapiCost" = EXCLUDED."vapiCost",
                 "endedReason" = EXCLUDED."endedReason", "outcome" = EXCLUDED."outcome", "billable" = EXCLUDED."billable",
                 "incomplete" = false
-            WHERE "UsageLog"."incomplete" AND NOT EXCLUDED."incomplete" AND "UsageLog"."facturaId" IS NULL
+            WHERE "UsageLog"."incomplete" AND NOT EXCLUDED."incomplete"
             RETURNING (xmax = 0) AS inserted
         ), r AS (
             INSERT INTO "VapiCallReport" ("callId", "payloadGzip", "payloadSha256", "payloadBytes", "receivedAt", "expiresAt")

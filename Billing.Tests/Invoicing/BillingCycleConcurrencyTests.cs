@@ -25,7 +25,11 @@ public sealed class BillingCycleConcurrencyTests(TestDatabase database) : IClass
         var invoices = await db.Invoices.AsNoTracking().Where(i => i.ClientId.StartsWith("twin_")).OrderBy(i => i.Number).ToListAsync();
         Assert.Equal(40, invoices.Count);
         Assert.Equal(Enumerable.Range(1, 40).Select(n => $"VAI-2025-{n:D6}"), invoices.Select(i => i.Number));
-        Assert.Equal(20, await db.UsageLogs.CountAsync(u => u.InvoiceId != null && u.ClientId!.StartsWith("twin_")));
+        for (var c = 0; c < 20; c++)
+        {
+            var billedBy = Assert.Single((await scenario.BilledByAsync($"twin_{c:D2}")).Values);
+            Assert.Equal(invoices.Single(i => i.ClientId == $"twin_{c:D2}" && i.Period == "2025-10").Id, billedBy);
+        }
         Assert.Equal(Enumerable.Range(1, 20).Sum(m => 0.56m * m) + 40 * 800m, invoices.Sum(i => i.Total));
     }
 

@@ -106,12 +106,12 @@ public sealed class BillingCycleTests(TestDatabase database) : IClassFixture<Tes
     public async Task A_call_that_arrives_after_its_invoice_is_billed_once_on_the_next_invoice_as_late_usage()
     {
         await _scenario.ClientAsync("late_call", billingStart: new DateOnly(2025, 10, 1));
-        await _scenario.CallAsync("late_call", "2025-10-10T10:00:00Z", 60);
+        var onTime = await _scenario.CallAsync("late_call", "2025-10-10T10:00:00Z", 60);
         await _scenario.RunAsync("2025-11-01T12:00:00Z", "late_call");
         var october = Assert.Single(await _scenario.InvoicesAsync("late_call"));
 
-        await _scenario.CallAsync("late_call", "2025-10-20T10:00:00Z", 150); // an October call reported in November
-        await _scenario.CallAsync("late_call", "2025-11-05T10:00:00Z", 60);
+        var late = await _scenario.CallAsync("late_call", "2025-10-20T10:00:00Z", 150); // an October call reported in November
+        var novemberCall = await _scenario.CallAsync("late_call", "2025-11-05T10:00:00Z", 60);
         await _scenario.RunAsync("2025-11-15T12:00:00Z", "late_call"); // nothing is due mid-month
         await _scenario.RunAsync("2025-12-01T12:00:00Z", "late_call");
         await _scenario.RunAsync("2026-01-01T12:00:00Z", "late_call");
@@ -127,6 +127,9 @@ public sealed class BillingCycleTests(TestDatabase database) : IClassFixture<Tes
         Assert.Equal(0.56m + 800m + 1.68m, november.Total);
         Assert.Empty(invoices[2].LateUsage);
         Assert.Equal(800m, invoices[2].Total);
+        // Audits see which invoice billed each call.
+        var billedBy = await _scenario.BilledByAsync("late_call");
+        Assert.Equal((october.Id, november.Id, november.Id), (billedBy[onTime], billedBy[late], billedBy[novemberCall]));
     }
 
     [Fact]
@@ -161,7 +164,7 @@ public sealed class BillingCycleTests(TestDatabase database) : IClassFixture<Tes
         Assert.Equal(800.56m, Assert.Single(dry.Invoices).Total);
         Assert.Empty(await _scenario.InvoicesAsync("dry"));
         await using var db = database.CreateContext();
-        Assert.False(await db.UsageLogs.AnyAsync(u => u.ClientId == "dry" && u.InvoiceId != null));
+        Assert.DoesNotContain((await _scenario.BilledByAsync("dry")).Values, id => id is not null);
         Assert.False(await db.BillingRuns.AnyAsync(r => r.DryRun));
     }
 
@@ -225,14 +228,16 @@ public sealed class BillingCycleTests(TestDatabase database) : IClassFixture<Tes
     public async Task Calls_before_the_clients_first_period_are_not_billed_as_late_usage()
     {
         await _scenario.ClientAsync("new_client", billingStart: new DateOnly(2025, 11, 15));
-        await _scenario.CallAsync("new_client", "2025-10-20T10:00:00Z", 600); // a trial call, before the first period (1-30 Nov)
-        await _scenario.CallAsync("new_client", "2025-11-05T10:00:00Z", 60);  // in the first, partial period: billed
+        var trial = await _scenario.CallAsync("new_client", "2025-10-20T10:00:00Z", 600); // before the first period (1-30 Nov)
+        var billed = await _scenario.CallAsync("new_client", "2025-11-05T10:00:00Z", 60);  // in the first, partial period
 
         await _scenario.RunAsync("2025-12-01T12:00:00Z", "new_client");
 
         var invoice = Assert.Single(await _scenario.InvoicesAsync("new_client"));
         Assert.Empty(invoice.LateUsage);
         Assert.Equal((1, 1m, 800.56m), (invoice.TotalCalls, invoice.Minutes, invoice.Total));
+        var billedBy = await _scenario.BilledByAsync("new_client");
+        Assert.Equal((null, invoice.Id), (billedBy[trial], billedBy[billed]));
     }
 
     [Fact]

@@ -109,5 +109,19 @@ public sealed class BillingScenario : IAsyncDisposable
             .OrderBy(i => i.Period).ToListAsync();
     }
 
+    /// <summary>Which invoice billed each of the client's calls, by call id, from the view "UsageLogInvoice" (null: not billed).</summary>
+    public async Task<Dictionary<string, Guid?>> BilledByAsync(string clientId)
+    {
+        await using var db = _database.CreateContext();
+        var rows = await db.Database.SqlQuery<BilledBy>($"""
+            SELECT u."callId" AS "CallId", b."facturaId" AS "InvoiceId"
+            FROM "UsageLog" u LEFT JOIN "UsageLogInvoice" b ON b."usageLogId" = u."id"
+            WHERE u."clientId" = {clientId}
+            """).ToListAsync();
+        return rows.ToDictionary(r => r.CallId, r => r.InvoiceId);
+    }
+
+    private sealed record BilledBy(string CallId, Guid? InvoiceId);
+
     public async ValueTask DisposeAsync() => await Services.DisposeAsync();
 }

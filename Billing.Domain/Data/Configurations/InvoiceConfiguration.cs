@@ -52,10 +52,15 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.Property(i => i.VapiAssistantId).HasColumnName("vapiAssistantId").HasMaxLength(100);
         entity.Property(i => i.Reconciled).HasColumnName("reconciled").HasDefaultValue(true).HasSentinel(true);
         entity.Property(i => i.BillingRunId).HasColumnName("billingRunId");
+        entity.Property(i => i.UsageEpoch).HasColumnName("usageEpoch");
+        entity.Property(i => i.UsageFrom).HasColumnName("usageFrom");
+        entity.Property(i => i.UsageTo).HasColumnName("usageTo");
         entity.HasAuditTimestamps(i => i.CreatedAt, i => i.UpdatedAt);
 
         // One invoice per client and period: the billing cycle's idempotency rests on it.
         entity.HasIndex(i => new { i.ClientId, i.Period }).IsUnique();
+        // Which invoice billed a call (the view "UsageLogInvoice").
+        entity.HasIndex(i => new { i.ClientId, i.UsageEpoch, i.UsageTo }, "IX_Factura_billedBy");
         entity.HasOne<Client>().WithMany().HasForeignKey(i => i.ClientId).HasPrincipalKey(c => c.ClientId)
             .OnDelete(DeleteBehavior.Restrict);
         entity.HasOne<BillingRun>().WithMany().HasForeignKey(i => i.BillingRunId).OnDelete(DeleteBehavior.SetNull);

@@ -49,20 +49,18 @@ internal sealed class UsageLogConfiguration : IEntityTypeConfiguration<UsageLog>
         entity.Property(u => u.Billable).HasColumnName("billable");
         entity.Property(u => u.Incomplete).HasColumnName("incomplete");
         entity.Property(u => u.Source).HasColumnName("source").HasTextValues(TextCase.Lower);
-        entity.Property(u => u.InvoiceId).HasColumnName("facturaId");
+        entity.Property(u => u.BillingEpoch).HasColumnName("billingEpoch").HasDefaultValue(0L).ValueGeneratedOnAddOrUpdate();
         entity.HasAuditTimestamps(u => u.CreatedAt, u => u.UpdatedAt);
 
         entity.HasOne<Client>().WithMany().HasForeignKey(u => u.ClientId).HasPrincipalKey(c => c.ClientId)
             .OnDelete(DeleteBehavior.Restrict);
-        entity.HasOne<Invoice>().WithMany().HasForeignKey(u => u.InvoiceId).OnDelete(DeleteBehavior.Restrict);
 
         // The cycle and the usage reports read a client's calls by time.
         entity.HasIndex(u => new { u.ClientId, u.OccurredAt }, "IX_UsageLog_clientId_occurredAt");
-        entity.HasIndex(u => u.InvoiceId);
         // Keyset pages of GET /usage across all clients.
         entity.HasIndex(u => new { u.OccurredAt, u.Id }, "IX_UsageLog_occurredAt_id");
-        // Calls not billed yet: the cycle's late-usage lookup, without rescanning each client's billed history.
-        entity.HasIndex(u => new { u.ClientId, u.OccurredAt }, "IX_UsageLog_unbilled").HasFilter("\"facturaId\" IS NULL AND NOT \"incomplete\"");
+        // Late usage: a client's calls stamped after its last invoice, without rescanning its billed history.
+        entity.HasIndex(u => new { u.ClientId, u.BillingEpoch, u.OccurredAt }, "IX_UsageLog_late").HasFilter("NOT \"incomplete\"");
         entity.HasIndex(u => u.OccurredAt).HasFilter("\"clientId\" IS NULL").HasDatabaseName("IX_UsageLog_unattributed");
         entity.HasIndex(u => u.CreatedAt).HasFilter("\"incomplete\"").HasDatabaseName("IX_UsageLog_incomplete");
     }

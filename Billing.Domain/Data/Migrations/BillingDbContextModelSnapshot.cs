@@ -480,6 +480,18 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnName("updatedAt")
                         .HasDefaultValueSql("now()");
 
+                    b.Property<long?>("UsageEpoch")
+                        .HasColumnType("bigint")
+                        .HasColumnName("usageEpoch");
+
+                    b.Property<DateTimeOffset?>("UsageFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("usageFrom");
+
+                    b.Property<DateTimeOffset?>("UsageTo")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("usageTo");
+
                     b.Property<string>("VapiAssistantId")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
@@ -506,6 +518,8 @@ namespace Billing.Domain.Data.Migrations
                     b.HasIndex("Period", "Total", "Id");
 
                     b.HasIndex("Status", "DueDate", "Id");
+
+                    b.HasIndex(new[] { "ClientId", "UsageEpoch", "UsageTo" }, "IX_Factura_billedBy");
 
                     b.HasIndex(new[] { "Period" }, "IX_Factura_revenue");
 
@@ -751,6 +765,12 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("numeric(12,3)")
                         .HasColumnName("billableSeconds");
 
+                    b.Property<long>("BillingEpoch")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("bigint")
+                        .HasDefaultValue(0L)
+                        .HasColumnName("billingEpoch");
+
                     b.Property<string>("CallId")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -795,10 +815,6 @@ namespace Billing.Domain.Data.Migrations
                     b.Property<bool>("Incomplete")
                         .HasColumnType("boolean")
                         .HasColumnName("incomplete");
-
-                    b.Property<Guid?>("InvoiceId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("facturaId");
 
                     b.Property<DateTimeOffset>("OccurredAt")
                         .ValueGeneratedOnAddOrUpdate()
@@ -871,18 +887,16 @@ namespace Billing.Domain.Data.Migrations
                         .HasDatabaseName("IX_UsageLog_incomplete")
                         .HasFilter("\"incomplete\"");
 
-                    b.HasIndex("InvoiceId");
-
                     b.HasIndex("OccurredAt")
                         .HasDatabaseName("IX_UsageLog_unattributed")
                         .HasFilter("\"clientId\" IS NULL");
 
                     b.HasIndex(new[] { "ClientId", "OccurredAt" }, "IX_UsageLog_clientId_occurredAt");
 
-                    b.HasIndex(new[] { "OccurredAt", "Id" }, "IX_UsageLog_occurredAt_id");
+                    b.HasIndex(new[] { "ClientId", "BillingEpoch", "OccurredAt" }, "IX_UsageLog_late")
+                        .HasFilter("NOT \"incomplete\"");
 
-                    b.HasIndex(new[] { "ClientId", "OccurredAt" }, "IX_UsageLog_unbilled")
-                        .HasFilter("\"facturaId\" IS NULL AND NOT \"incomplete\"");
+                    b.HasIndex(new[] { "OccurredAt", "Id" }, "IX_UsageLog_occurredAt_id");
 
                     b.ToTable("UsageLog", null, t =>
                         {
@@ -1002,11 +1016,6 @@ namespace Billing.Domain.Data.Migrations
                         .WithMany()
                         .HasForeignKey("ClientId")
                         .HasPrincipalKey("ClientId")
-                        .OnDelete(DeleteBehavior.Restrict);
-
-                    b.HasOne("Billing.Domain.Invoicing.Invoice", null)
-                        .WithMany()
-                        .HasForeignKey("InvoiceId")
                         .OnDelete(DeleteBehavior.Restrict);
                 });
 

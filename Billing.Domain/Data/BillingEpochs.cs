@@ -1,0 +1,83 @@
+using Npgsql;
+
+namespace Billing.Domain.Data;
+
+/// <summary>
+/// Billing epochs tell a billed call from a late one without writing to the calls (docs/decisions/0008). Every usage
+/// row carries the epoch that was current when it became billable (complete and attributed), stamped by a trigger
+/// under a shared advisory lock, so every writer (webhook, reconciliation, attribution, raw SQL) follows the rule.
+/// The cycle closes an epoch under the exclusive lock, which waits for writers still holding the old one, then bills
+/// the calls of epochs up to it: that set is complete and can no longer grow.
+/// </summary>
+public static class BillingEpochs
+{
+    /// <summary>The advisory lock key writers share and a close takes exclusively ("Epoch").</summary>
+    public const long LockKey = 0x45_706F_6368;
+
+    /// <summary>Closes the current epoch in its own short transaction and returns it; calls of later epochs bill later.</summary>
+    public static async Task<long> CloseAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var wait = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LockKey})", connection, transaction))
+        {
+            await wait.ExecuteNonQueryAsync(ct);
+        }
+        await using var bump = new NpgsqlCommand("""UPDATE "BillingEpoch" SET "current" = "current" + 1 RETURNING "current" - 1""",
+            connection, transaction);
+        var closed = (long)(await bump.ExecuteScalarAsync(ct))!;
+        await transaction.CommitAsync(ct);
+        return closed;
+    }
+
+    internal const string CreateTable = """
+        CREATE TABLE "BillingEpoch" (
+            "id" int PRIMARY KEY DEFAULT 1 CHECK ("id" = 1),
+            "current" bigint NOT NULL);
+        """;
+
+    /// <summary>
+    /// Stamps a row when it is inserted and when it first becomes billable (completed, or attributed to a client);
+    /// any other update keeps its epoch, so a billed call can never turn into a late one. The lock is taken before
+    /// the epoch is read: in READ COMMITTED the read then sees a close that committed while this writer waited.
+    /// </summary>
+    internal static readonly string CreateTrigger = $$"""
+        CREATE OR REPLACE FUNCTION billing_stamp_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' OR (NEW."clientId" IS NOT NULL AND NOT NEW."incomplete"
+                                    AND (OLD."clientId" IS NULL OR OLD."incomplete")) THEN
+                PERFORM pg_advisory_xact_lock_shared({{LockKey}});
+                SELECT "current" INTO NEW."billingEpoch" FROM "BillingEpoch";
+            ELSE
+                NEW."billingEpoch" := OLD."billingEpoch";
+            END IF;
+            RETURN NEW;
+        END
+        $$;
+        CREATE TRIGGER "UsageLog_stamp_billingEpoch" BEFORE INSERT OR UPDATE ON "UsageLog"
+            FOR EACH ROW EXECUTE FUNCTION billing_stamp_epoch();
+        """;
+
+    /// <summary>
+    /// Which invoice billed each call, for audits and for SQL users who joined on the old "facturaId" column: the
+    /// invoice of its period if that invoice counted its epoch, else the first later invoice that did (as late usage).
+    /// Calls before the client's first invoiced period are never billed.
+    /// </summary>
+    internal const string CreateBilledByView = """
+        CREATE VIEW "UsageLogInvoice" AS
+        SELECT u."id" AS "usageLogId", u."callId",
+               (SELECT f."id" FROM "Factura" f
+                WHERE f."clientId" = u."clientId" AND f."usageEpoch" >= u."billingEpoch" AND f."usageTo" > u."occurredAt"
+                ORDER BY f."usageEpoch", f."usageTo" LIMIT 1) AS "facturaId"
+        FROM "UsageLog" u
+        WHERE u."clientId" IS NOT NULL AND NOT u."incomplete"
+          AND u."occurredAt" >= (SELECT f."usageFrom" FROM "Factura" f WHERE f."clientId" = u."clientId" ORDER BY f."perioada" LIMIT 1);
+        """;
+
+    internal const string Drop = """
+        DROP VIEW IF EXISTS "UsageLogInvoice";
+        DROP TRIGGER IF EXISTS "UsageLog_stamp_billingEpoch" ON "UsageLog";
+        DROP FUNCTION IF EXISTS billing_stamp_epoch();
+        DROP TABLE IF EXISTS "BillingEpoch";
+        """;
+}
