@@ -303,13 +303,16 @@ public sealed class BillingCycle(
         ), ins AS (
             INSERT INTO "Factura" ("clientId", "clientName", "perioada", "periodStart", "periodEnd", "minuteTotale", "totalCalls",
                 "successfulCalls", "includedMinutes", "costPerMinut", "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata",
-                "currency", "status", "dueDate", "issuedAt", "vapiAssistantId", "reconciled", "billingRunId", "usageEpoch", "usageFrom", "usageTo")
+                "currency", "status", "dueDate", "issuedAt", "vapiAssistantId", "reconciled", "billingRunId", "usageEpoch", "usageFrom", "usageTo",
+                "number")
             SELECT d.client_id, c."clientName", d.period, d.period_start, d.period_end, round(u.seconds / 60, 4), u.calls,
                    u.successful, c."includedMinutes", c."costPerMinut", m.amount, d.fee, d.late_amount, m.amount + d.fee + d.late_amount,
                    c."currency", 'PENDING', d.due_date, $1,
                    (SELECT a."vapiId" FROM "ClientAssistant" a WHERE a."clientId" = c."clientId" AND a."kind" = 'assistant'
                     ORDER BY a."createdAt", a."vapiId" LIMIT 1),
-                   $2, $3, $4, d.from_ts, d.to_ts
+                   $2, $3, $4, d.from_ts, d.to_ts,
+                   -- Numbered in (period start, client) order from the series' next number ($5, NULL for a preview).
+                   $6 || lpad(($5 + row_number() OVER (ORDER BY d.period_start, d.client_id) - 1)::text, 6, '0')
             FROM due d
             JOIN "Client" c ON c."clientId" = d.client_id
             JOIN usage u ON u.client_id = d.client_id AND u.period = d.period
@@ -317,6 +320,8 @@ public sealed class BillingCycle(
             -- seconds / 60 is a repeating decimal that numeric truncates, which turns an exact midpoint such as
             -- 3602 s x 0.15 / 60 = 9.005 into 9.00499... and rounds it down.
             CROSS JOIN LATERAL (SELECT round(GREATEST(u.seconds - c."includedMinutes" * 60, 0) * c."costPerMinut" / 60, 2) AS amount) m
+            -- Periods another run invoiced since this one listed them; skipped here so they take no number.
+            WHERE NOT EXISTS (SELECT 1 FROM "Factura" f WHERE f."clientId" = d.client_id AND f."perioada" = d.period)
             ON CONFLICT ("clientId", "perioada") DO NOTHING
             RETURNING "id", "clientId", "perioada"
         )
@@ -367,6 +372,7 @@ public sealed class BillingCycle(
         var late = await LateUsageAsync(Command, firstDue, epoch, ct);
 
         var inserted = new List<(Guid Id, string ClientId, string Period)>();
+        var numbers = preview ? null : await TakeNumbersAsync(Command, issuedAt, ct);
         await using (var stage = Command(StageDueSql))
         {
             var p = stage.Parameters;
@@ -395,6 +401,8 @@ public sealed class BillingCycle(
             p.Add(new NpgsqlParameter<bool> { TypedValue = reconciled });
             p.Add(new NpgsqlParameter<Guid> { TypedValue = run.Id });
             p.Add(new NpgsqlParameter<long> { TypedValue = epoch });
+            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (object?)numbers?.Next ?? DBNull.Value });
+            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)numbers?.Prefix ?? DBNull.Value });
             await using var reader = await insert.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -410,9 +418,9 @@ public sealed class BillingCycle(
                 await RecordLateUsageAsync(Command, invoiceId, lateUsage, ct);
             }
         }
-        if (!preview)
+        if (numbers is not null)
         {
-            await NumberAsync(Command, run.Id, issuedAt, ct);
+            await AdvanceNumbersAsync(Command, numbers, inserted.Count, ct);
         }
 
         var ids = inserted.Select(i => i.Id).ToList();
@@ -481,45 +489,47 @@ public sealed class BillingCycle(
         await lines.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Numbers the run's new invoices in order (period, client) from the series' next number, under its row lock: no gaps, no reuse.</summary>
-    private async Task NumberAsync(Func<string, NpgsqlCommand> command, Guid runId, DateTimeOffset issuedAt, CancellationToken ct)
+    /// <summary>The next number of the series for the year of issue, and the number prefix (<c>VAI-2025-</c>).</summary>
+    private sealed record Numbers(string Series, int Year, string Prefix, long Next);
+
+    /// <summary>Locks the series' row for the rest of the transaction (the insert numbers from it): no gaps, no reuse.</summary>
+    private async Task<Numbers> TakeNumbersAsync(Func<string, NpgsqlCommand> command, DateTimeOffset issuedAt, CancellationToken ct)
     {
         var series = options.Value.InvoiceSeries;
         var year = issuedAt.UtcDateTime.Year;
-        await using (var ensure = command("""
-            INSERT INTO "InvoiceNumberSeries" ("series", "year", "nextNumber") VALUES ($1, $2, 1) ON CONFLICT DO NOTHING
-            """))
-        {
-            ensure.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series });
-            ensure.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
-            await ensure.ExecuteNonQueryAsync(ct);
-        }
         await using var next = command("""
-            SELECT "nextNumber" FROM "InvoiceNumberSeries" WHERE "series" = $1 AND "year" = $2 FOR UPDATE
+            INSERT INTO "InvoiceNumberSeries" ("series", "year", "nextNumber") VALUES ($1, $2, 1)
+            ON CONFLICT ("series", "year") DO UPDATE SET "nextNumber" = "InvoiceNumberSeries"."nextNumber"
+            RETURNING "nextNumber"
             """);
         next.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series });
         next.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
         var first = (long)(await next.ExecuteScalarAsync(ct))!;
-
-        await using var number = command("""
-            WITH todo AS (
-                SELECT "id", row_number() OVER (ORDER BY "periodStart", "clientId") - 1 AS n
-                FROM "Factura" WHERE "billingRunId" = $1 AND "number" IS NULL)
-            UPDATE "Factura" f SET "number" = $2 || '-' || $3 || '-' || lpad(($4 + todo.n)::text, 6, '0')
-            FROM todo WHERE f."id" = todo."id"
-            """);
-        number.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = runId });
-        number.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series });
-        number.Parameters.Add(new NpgsqlParameter<string> { TypedValue = year.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        number.Parameters.Add(new NpgsqlParameter<long> { TypedValue = first });
-        var numbered = await number.ExecuteNonQueryAsync(ct);
-
-        await using var advance = command("""UPDATE "InvoiceNumberSeries" SET "nextNumber" = "nextNumber" + $3 WHERE "series" = $1 AND "year" = $2""");
-        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = series });
-        advance.Parameters.Add(new NpgsqlParameter<int> { TypedValue = year });
-        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = numbered });
-        await advance.ExecuteNonQueryAsync(ct);
+        return new Numbers(series, year, $"{series}-{year.ToString(CultureInfo.InvariantCulture)}-", first);
     }
+
+    /// <summary>Moves the series past the numbers the insert used. A row skipped by ON CONFLICT (an invoice inserted
+    /// outside the cycle meanwhile) would leave a gap: the batch then fails and rolls back, and the next run retries.</summary>
+    private static async Task AdvanceNumbersAsync(Func<string, NpgsqlCommand> command, Numbers numbers, int inserted, CancellationToken ct)
+    {
+        await using var advance = command("""
+            UPDATE "InvoiceNumberSeries" SET "nextNumber" = "nextNumber" + $3
+            WHERE "series" = $1 AND "year" = $2
+              AND (SELECT count(*) FROM "Factura" WHERE "number" >= $4 AND "number" < $5) = $3
+            """);
+        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = numbers.Series });
+        advance.Parameters.Add(new NpgsqlParameter<int> { TypedValue = numbers.Year });
+        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = inserted });
+        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Format(numbers, numbers.Next) });
+        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Format(numbers, numbers.Next + inserted) });
+        if (await advance.ExecuteNonQueryAsync(ct) != 1)
+        {
+            throw new InvalidOperationException(
+                $"Invoice numbers from {Format(numbers, numbers.Next)} would have a gap: an invoice of this batch was inserted by someone else meanwhile.");
+        }
+    }
+
+    private static string Format(Numbers numbers, long n) => numbers.Prefix + n.ToString("D6", CultureInfo.InvariantCulture);
 
     /// <summary>PENDING invoices whose due date has passed in the client's zone become OVERDUE.</summary>
     private Task<int> MarkOverdueAsync(DateTimeOffset asOf, CancellationToken ct) => db.Database.ExecuteSqlAsync($"""

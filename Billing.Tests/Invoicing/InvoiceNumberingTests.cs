@@ -1,6 +1,7 @@
 using Billing.Domain.Invoicing;
 using Billing.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Billing.Tests.Invoicing;
 
@@ -45,5 +46,44 @@ public sealed class InvoiceNumberingTests(TestDatabase database) : IClassFixture
     {
         await using var scenario = new BillingScenario(database);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => SetNextAsync(scenario, year, next));
+    }
+
+    [Fact]
+    public async Task An_invoice_inserted_outside_the_cycle_during_a_run_fails_the_batch_instead_of_leaving_a_gap()
+    {
+        await using var scenario = new BillingScenario(database, new() { ["Billing:InvoiceSeries"] = "GAP" });
+        await scenario.ClientAsync("gap_a", billingStart: new DateOnly(2027, 1, 1));
+        await scenario.ClientAsync("gap_b", billingStart: new DateOnly(2027, 1, 1));
+
+        // Someone inserts gap_a's January invoice by hand and has not committed when the run starts.
+        await using var manual = await database.OpenConnectionAsync();
+        await using var transaction = await manual.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO "Factura" ("clientId", "perioada", "minuteTotale", "totalCalls", "successfulCalls", "costMinute", "taxaFixa",
+                "totalDePlata", "dueDate", "updatedAt")
+            VALUES ('gap_a', '2027-01', 0, 0, 0, 0, 800, 800, '2027-02-15', now())
+            """, manual, transaction))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+        var run = Task.Run(() => scenario.RunAsync("2027-02-01T12:00:00Z", clientId: null));
+        await using (var waiting = await database.OpenConnectionAsync())
+        {
+            await using var blocked = new NpgsqlCommand("""
+                SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'transactionid'
+                """, waiting);
+            for (var attempt = 0; attempt < 200 && (long)(await blocked.ExecuteScalarAsync())! == 0; attempt++)
+            {
+                await Task.Delay(25);
+            }
+        }
+        await transaction.CommitAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => run);
+        // The failed run took no number; the retry numbers from 1 without a gap and skips the hand-made invoice.
+        var retry = await scenario.RunAsync("2027-02-01T13:00:00Z", clientId: null);
+        Assert.Equal(Enumerable.Range(1, retry.Invoices.Count).Select(n => $"GAP-2027-{n:D6}"), retry.Invoices.Select(i => i.Number));
+        Assert.Contains(retry.Invoices, i => i.ClientId == "gap_b");
+        Assert.DoesNotContain(retry.Invoices, i => i.ClientId == "gap_a");
     }
 }
