@@ -6,8 +6,10 @@ namespace Billing.Bench;
 
 /// <summary>
 /// The billing cycle over 10,000 clients and a month of calls (200k, then 2M), beside the raw SQL floor in the same
-/// run: one INSERT ... SELECT ... GROUP BY over the same rows. Calls are recorded through the epoch trigger, as in
-/// production.
+/// run: one INSERT ... SELECT ... GROUP BY over the same rows, into "Factura" itself (same indexes, constraints and
+/// WAL as the cycle's insert) and into an unindexed temporary table (the bare aggregate). Calls are recorded through
+/// the epoch trigger, as in production, and the table is vacuumed and checkpointed before anything is timed, so no
+/// side pays for hint bits or autovacuum left over from seeding.
 /// </summary>
 public sealed class CycleSuite : IBenchSuite
 {
@@ -29,8 +31,17 @@ public sealed class CycleSuite : IBenchSuite
 
         context.Report($"10,000 clients, one month (November 2025, Europe/Bucharest) of calls spread over all clients.");
         context.Report("");
-        context.Report("| calls | floor: INSERT ... SELECT ... GROUP BY | billing cycle | cycle / floor | invoices | allocated MB | peak working set MB |");
-        context.Report("|---|---|---|---|---|---|---|");
+        context.Report("| calls | floor: INSERT ... SELECT ... GROUP BY into \"Factura\" | same into an unindexed temp table | billing cycle | cycle / floor | cycle / temp-table floor | invoices | allocated MB | peak working set MB |");
+        context.Report("|---|---|---|---|---|---|---|---|---|");
+        // Warm-up: a dry run over the clients (no calls yet) compiles the cycle's queries and code paths, so the timed
+        // runs measure a warm host, as every timer run after the first one is.
+        await using (var warmUp = context.BuildServices(new() { ["Billing:ReconciliationEnabled"] = "false" }))
+        await using (var scope = warmUp.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<BillingCycle>()
+                .RunAsync(new BillingRunRequest(new DateTimeOffset(2025, 12, 1, 12, 0, 0, TimeSpan.Zero), "bench", DryRun: true), ct);
+        }
+
         foreach (var calls in sizes)
         {
             await context.ExecuteAsync("""TRUNCATE "InvoiceLateUsage", "Factura", "UsageLog", "InvoiceNumberSeries", "BillingRun" CASCADE""", ct);
@@ -44,10 +55,13 @@ public sealed class CycleSuite : IBenchSuite
                        10 + g % 290, ceil((10 + g % 290) / 60.0) * 60, ceil((10 + g % 290) / 60.0), ARRAY[]::text[],
                        ceil((10 + g % 290) / 60.0) * 0.5, 0.05, 'customer-ended-call', 'success', true, false, 'webhook'
                 FROM generate_series(1, {calls}) g;
-                ANALYZE "UsageLog";
                 """, ct);
+            await context.ExecuteAsync("""VACUUM ANALYZE "UsageLog" """, ct);
+            await context.ExecuteAsync("CHECKPOINT", ct);
 
-            var floor = await TimeAsync(context, FloorSql, ct);
+            // Best of three for each floor: the floor gets every benefit of the doubt, the cycle runs once.
+            var floor = await BestOfThreeAsync(context, FloorSql("\"Factura\""), ct);
+            var bareFloor = await BestOfThreeAsync(context, FloorSql("floor_invoice"), ct);
 
             await using var services = context.BuildServices(new() { ["Billing:ReconciliationEnabled"] = "false", ["Vapi:Webhook:AllowUnauthenticated"] = "true" });
             GC.Collect();
@@ -60,17 +74,17 @@ public sealed class CycleSuite : IBenchSuite
             var allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0 / 1024.0;
             var peak = Process.GetCurrentProcess().PeakWorkingSet64 / 1024.0 / 1024.0;
 
-            context.Report($"| {calls:N0} | {floor.TotalSeconds:0.00} s | {cycle.TotalSeconds:0.00} s | {cycle / floor:0.00}x | " +
-                           $"{summary.InvoicesCreated:N0} | {allocated:0} | {peak:0} |");
+            context.Report($"| {calls:N0} | {floor.TotalSeconds:0.00} s | {bareFloor.TotalSeconds:0.00} s | {cycle.TotalSeconds:0.00} s | " +
+                           $"{cycle / floor:0.00}x | {cycle / bareFloor:0.00}x | {summary.InvoicesCreated:N0} | {allocated:0} | {peak:0} |");
         }
     }
 
-    /// <summary>The same aggregate the cycle computes, into a scratch table, in a transaction rolled back afterwards.</summary>
-    private const string FloorSql = """
+    /// <summary>The same aggregate the cycle computes, into <paramref name="table"/>, in a transaction rolled back afterwards.</summary>
+    private static string FloorSql(string table) => $$"""
         BEGIN;
         CREATE TEMP TABLE floor_invoice ON COMMIT DROP AS SELECT * FROM "Factura" WITH NO DATA;
         WITH ins AS (
-            INSERT INTO floor_invoice ("id", "clientId", "clientName", "perioada", "minuteTotale", "totalCalls", "successfulCalls",
+            INSERT INTO {{table}} ("id", "clientId", "clientName", "perioada", "minuteTotale", "totalCalls", "successfulCalls",
                 "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "currency", "status", "dueDate", "issuedAt", "reconciled",
                 "createdAt", "updatedAt", "includedMinutes")
             SELECT gen_random_uuid(), c."clientId", c."clientName", '2025-11', round(sum(u."billableSeconds") / 60, 4), count(*),
@@ -85,10 +99,15 @@ public sealed class CycleSuite : IBenchSuite
         ROLLBACK;
         """;
 
-    private static async Task<TimeSpan> TimeAsync(BenchContext context, string sql, CancellationToken ct)
+    private static async Task<TimeSpan> BestOfThreeAsync(BenchContext context, string sql, CancellationToken ct)
     {
-        var stopwatch = Stopwatch.StartNew();
-        await context.ExecuteAsync(sql, ct);
-        return stopwatch.Elapsed;
+        var best = TimeSpan.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            await context.ExecuteAsync(sql, ct);
+            best = stopwatch.Elapsed < best ? stopwatch.Elapsed : best;
+        }
+        return best;
     }
 }

@@ -20,6 +20,13 @@ public static class BillingDataSource
             // set "Max Auto Prepare=0" in the connection string.
             settings.MaxAutoPrepare = 32;
         }
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+        {
+            // The app leaves no session state on a connection (advisory locks and temp tables are transaction-scoped, no
+            // SET), so the reset Npgsql runs when a pooled connection is reused is pure cost: PostgreSQL parsed and ran it
+            // twice per webhook request (bench-results/ingestion.md).
+            settings.NoResetOnClose = true;
+        }
         if (string.IsNullOrEmpty(settings.Password) && IsAzurePostgres(settings.Host))
         {
             // Managed identity in Azure, the developer's az/VS login elsewhere. The token only opens new

@@ -328,12 +328,20 @@ public sealed class BillingCycle(
         SELECT "id", "clientId", "perioada" FROM ins
         """;
 
+    /// <summary>
+    /// Each client's late calls through its own range of IX_UsageLog_late. OFFSET 0 keeps the subquery a per-client
+    /// index probe: flattened, the planner hash-joins the whole table, since it cannot tell that the epoch range
+    /// after a client's last invoice is narrow. Clients with no invoiced period are not probed at all.
+    /// </summary>
     private const string LateCallsSql = """
-        SELECT u."clientId", u."occurredAt", u."billableSeconds", u."cost", u."billable"
+        SELECT f.client_id, u."occurredAt", u."billableSeconds", u."cost", u."billable"
         FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[]) AS f(client_id, late_from, late_before, after_epoch)
-        JOIN "UsageLog" u ON u."clientId" = f.client_id AND u."billingEpoch" > f.after_epoch AND u."billingEpoch" <= $5
-                         AND u."occurredAt" >= f.late_from AND u."occurredAt" < f.late_before
-        WHERE NOT u."incomplete"
+        CROSS JOIN LATERAL (
+            SELECT u."occurredAt", u."billableSeconds", u."cost", u."billable" FROM "UsageLog" u
+            WHERE u."clientId" = f.client_id AND u."billingEpoch" > f.after_epoch AND u."billingEpoch" <= $5
+              AND u."occurredAt" >= f.late_from AND u."occurredAt" < f.late_before AND NOT u."incomplete"
+            OFFSET 0) u
+        WHERE f.late_from < f.late_before
         """;
 
     /// <summary>
