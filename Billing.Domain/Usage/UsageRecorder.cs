@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Billing.Domain.Clients;
 using Billing.Domain.Common;
 using Npgsql;
@@ -23,22 +24,37 @@ public enum RecordOutcome
 /// </summary>
 public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider clock, RawReportRetention retention)
 {
-    private const string TermsSql = """
+    /// <summary>The client whose assistant (else squad, else phone number) made the call, from the three ids' parameters.</summary>
+    private static string TermsLookup(string assistant, string squad, string phoneNumber) => $"""
         SELECT c."clientId", c."minuteRounding", c."costPerMinut", c."billVapiFaults"
         FROM "ClientAssistant" a JOIN "Client" c ON c."clientId" = a."clientId"
-        WHERE (a."kind" = 'assistant' AND a."vapiId" = $1)
-           OR (a."kind" = 'squad' AND a."vapiId" = $2)
-           OR (a."kind" = 'phone_number' AND a."vapiId" = $3)
+        WHERE (a."kind" = 'assistant' AND a."vapiId" = {assistant})
+           OR (a."kind" = 'squad' AND a."vapiId" = {squad})
+           OR (a."kind" = 'phone_number' AND a."vapiId" = {phoneNumber})
         ORDER BY CASE a."kind" WHEN 'assistant' THEN 0 WHEN 'squad' THEN 1 ELSE 2 END
         LIMIT 1
         """;
 
-    private const string RecordSql = """
-        WITH u AS (
+    private static readonly string TermsSql = TermsLookup("$1", "$2", "$3");
+
+    /// <summary>
+    /// Records the call priced with the terms in $2 and $26-$28, only if they are still the mapping's current terms
+    /// (first column false otherwise: nothing written). The second column is null for an unchanged row.
+    /// </summary>
+    private static readonly string RecordSql = $"""
+        WITH terms AS (
+            {TermsLookup("$3", "$4", "$5")}
+        ), priced_with_current_terms AS (
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM terms)
+                        THEN EXISTS (SELECT 1 FROM terms t WHERE t."clientId" = $2 AND t."minuteRounding" = $26
+                                     AND t."costPerMinut" = $27 AND t."billVapiFaults" = $28)
+                        ELSE $2 IS NULL END AS ok
+        ), u AS (
             INSERT INTO "UsageLog" ("callId", "clientId", "vapiAssistantId", "vapiSquadId", "vapiPhoneNumberId", "vapiCustomerId",
                 "startedAt", "endedAt", "vapiCreatedAt", "duration", "billableSeconds", "durationMinutes", "toolsUsed", "cost",
                 "vapiCost", "endedReason", "outcome", "billable", "incomplete", "source")
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20
+            FROM priced_with_current_terms WHERE ok
             ON CONFLICT ("callId") DO UPDATE SET
                 "clientId" = EXCLUDED."clientId", "vapiAssistantId" = EXCLUDED."vapiAssistantId",
                 "vapiSquadId" = EXCLUDED."vapiSquadId", "vapiPhoneNumberId" = EXCLUDED."vapiPhoneNumberId",
@@ -56,12 +72,46 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
             ON CONFLICT ("callId") DO UPDATE SET "payloadGzip" = EXCLUDED."payloadGzip", "payloadSha256" = EXCLUDED."payloadSha256",
                 "payloadBytes" = EXCLUDED."payloadBytes", "receivedAt" = EXCLUDED."receivedAt", "expiresAt" = EXCLUDED."expiresAt"
         )
-        SELECT inserted FROM u
+        SELECT (SELECT ok FROM priced_with_current_terms), (SELECT inserted FROM u)
         """;
+
+    /// <summary>
+    /// Terms last seen per (assistant, squad, phone number), to save the webhook a round trip per report. Never trusted
+    /// blindly: the recording statement re-reads the terms and writes nothing if they changed, and the call is then
+    /// priced again with fresh ones, so a rate change or a moved assistant applies from the next call on.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string?, string?, string?), CallPricing.Terms?> _recentTerms = new();
+    private const int MaxRecentTerms = 10_000;
 
     public async Task<RecordOutcome> RecordAsync(VapiCall call, UsageSource source, RawReport? raw, CancellationToken ct)
     {
-        var terms = await TermsForAsync(call, ct);
+        var key = (call.AssistantId, call.SquadId, call.PhoneNumberId);
+        var terms = _recentTerms.TryGetValue(key, out var recent) ? recent : await TermsForAsync(call, ct);
+        // Terms can change between reading and recording; a second change within that moment is the only reason for a third try.
+        for (var attempt = 1; ; attempt++)
+        {
+            var (current, outcome) = await TryRecordAsync(call, terms, source, raw, ct);
+            if (current)
+            {
+                if (_recentTerms.Count >= MaxRecentTerms)
+                {
+                    _recentTerms.Clear();
+                }
+                _recentTerms[key] = terms;
+                return outcome;
+            }
+            _recentTerms.TryRemove(key, out _);
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"The terms of call {call.CallId}'s client kept changing while it was recorded.");
+            }
+            terms = await TermsForAsync(call, ct);
+        }
+    }
+
+    private async Task<(bool CurrentTerms, RecordOutcome Outcome)> TryRecordAsync(VapiCall call, CallPricing.Terms? terms, UsageSource source,
+        RawReport? raw, CancellationToken ct)
+    {
         var price = CallPricing.Of(call, terms);
         var now = clock.GetUtcNow();
 
@@ -92,14 +142,14 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
         p.Add(new NpgsqlParameter<int> { TypedValue = raw?.Length ?? 0 });
         p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now + retention.Period });
+        p.Add(Text(terms is null ? null : TextEnum.ToText(terms.Rounding, TextCase.Lower)));
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Numeric, Value = (object?)terms?.PricePerMinute ?? DBNull.Value });
+        p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = (object?)terms?.BillVapiFaults ?? DBNull.Value });
 
-        var result = await command.ExecuteScalarAsync(ct);
-        return result switch
-        {
-            true => RecordOutcome.Inserted,
-            false => RecordOutcome.Completed,
-            _ => RecordOutcome.Unchanged,
-        };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var outcome = reader.IsDBNull(1) ? RecordOutcome.Unchanged : reader.GetBoolean(1) ? RecordOutcome.Inserted : RecordOutcome.Completed;
+        return (reader.GetBoolean(0), outcome);
     }
 
     /// <summary>The client whose assistant (else squad, else phone number) made the call; null when none is mapped.</summary>

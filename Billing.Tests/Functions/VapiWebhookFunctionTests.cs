@@ -250,6 +250,47 @@ public sealed class VapiWebhookFunctionTests(TestDatabase database) : IClassFixt
     }
 
     [Fact]
+    public async Task A_changed_rate_or_a_moved_assistant_prices_the_next_call_with_the_new_terms()
+    {
+        await using (var db = database.CreateContext())
+        {
+            db.Clients.Add(new Client { ClientId = "terms_a", Name = "Terms A", MonthlyFee = 100m, PricePerMinute = 0.56m });
+            db.Clients.Add(new Client { ClientId = "terms_b", Name = "Terms B", MonthlyFee = 100m, PricePerMinute = 0.90m });
+            db.ClientAssistants.Add(new ClientAssistant { VapiId = "asst_terms_01", ClientId = "terms_a" });
+            await db.SaveChangesAsync();
+        }
+        async Task<UsageLog> RecordAsync(string callId)
+        {
+            Assert.Equal(200, (await PostAsync(WithCallId("end-of-call-report-success.json", callId, m => m["call"]!["assistantId"] = "asst_terms_01"))).Status);
+            return Assert.Single(await RowsAsync(callId));
+        }
+
+        var first = await RecordAsync("88888888-0000-4000-8000-000000000001");
+        Assert.Equal(("terms_a", 1.68m), (first.ClientId, first.Cost)); // 3 billable minutes x 0.56
+
+        await using (var db = database.CreateContext())
+        {
+            await db.Clients.Where(c => c.ClientId == "terms_a").ExecuteUpdateAsync(c => c.SetProperty(x => x.PricePerMinute, 0.70m));
+        }
+        var afterRateChange = await RecordAsync("88888888-0000-4000-8000-000000000002");
+        Assert.Equal(("terms_a", 2.10m), (afterRateChange.ClientId, afterRateChange.Cost));
+
+        await using (var db = database.CreateContext())
+        {
+            await db.ClientAssistants.Where(a => a.VapiId == "asst_terms_01").ExecuteUpdateAsync(a => a.SetProperty(x => x.ClientId, "terms_b"));
+        }
+        var afterMove = await RecordAsync("88888888-0000-4000-8000-000000000003");
+        Assert.Equal(("terms_b", 2.70m), (afterMove.ClientId, afterMove.Cost));
+
+        await using (var db = database.CreateContext())
+        {
+            await db.ClientAssistants.Where(a => a.VapiId == "asst_terms_01").ExecuteDeleteAsync();
+        }
+        var afterUnmapping = await RecordAsync("88888888-0000-4000-8000-000000000004");
+        Assert.Equal((null, 0m, false), (afterUnmapping.ClientId, afterUnmapping.Cost, afterUnmapping.Billable));
+    }
+
+    [Fact]
     public async Task A_payload_built_from_the_sdk_types_round_trips()
     {
         const string callId = "77777777-0000-4000-8000-000000000001";
