@@ -222,13 +222,14 @@ public sealed class ReportingApiTests(TestDatabase database) : IClassFixture<Tes
         Assert.Equal(204, (await world.Api.SendAsync("DELETE", $"/api/keys/{key.Json.GetProperty("key").GetProperty("id").GetString()}", world.AdminKey)).Status);
         Assert.Equal(401, (await world.Api.GetAsync($"/api/clients/{clientId}", plain)).Status);
 
+        // Dated after every period the class's tests report on: the margin test expects October to have no rate.
         var rate = await world.Api.SendAsync("PUT", "/api/exchange-rates", world.AdminKey,
-            """{"date":"2025-10-31","currency":"USD","quoteCurrency":"RON","rate":4.4101}""");
+            """{"date":"2026-01-15","currency":"USD","quoteCurrency":"RON","rate":4.4101}""");
         Assert.Equal(200, rate.Status);
-        var rates = await world.ItemsAsync("/api/exchange-rates?from=2025-10-01&to=2025-11-30", world.KeyA);
-        Assert.Contains(("2025-10-31", "4.4101"), rates.Select(r => (r.GetProperty("date").GetString(), r.GetProperty("rate").GetString())));
+        var rates = await world.ItemsAsync("/api/exchange-rates?from=2026-01-01&to=2026-01-31", world.KeyA);
+        Assert.Contains(("2026-01-15", "4.4101"), rates.Select(r => (r.GetProperty("date").GetString(), r.GetProperty("rate").GetString())));
         var negative = await world.Api.SendAsync("PUT", "/api/exchange-rates", world.AdminKey,
-            """{"date":"2025-10-31","currency":"USD","quoteCurrency":"RON","rate":-1}""");
+            """{"date":"2026-01-15","currency":"USD","quoteCurrency":"RON","rate":-1}""");
         Assert.Equal(422, negative.Status);
     }
 }
