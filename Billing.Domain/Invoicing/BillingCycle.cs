@@ -311,8 +311,9 @@ public sealed class BillingCycle(
                    (SELECT a."vapiId" FROM "ClientAssistant" a WHERE a."clientId" = c."clientId" AND a."kind" = 'assistant'
                     ORDER BY a."createdAt", a."vapiId" LIMIT 1),
                    $2, $3, $4, d.from_ts, d.to_ts,
-                   -- Numbered in (period start, client) order from the series' next number ($5, NULL for a preview).
-                   $6 || lpad(($5 + row_number() OVER (ORDER BY d.period_start, d.client_id) - 1)::text, 6, '0')
+                   -- Numbered in (period start, client) order from the series' next number ($5, NULL for a preview), at
+                   -- least 6 digits and never cut: 1000000 follows 999999.
+                   $6 || to_char($5 + row_number() OVER (ORDER BY d.period_start, d.client_id) - 1, 'FM999999999999000000')
             FROM due d
             JOIN "Client" c ON c."clientId" = d.client_id
             JOIN usage u ON u.client_id = d.client_id AND u.period = d.period
@@ -323,9 +324,9 @@ public sealed class BillingCycle(
             -- Periods another run invoiced since this one listed them; skipped here so they take no number.
             WHERE NOT EXISTS (SELECT 1 FROM "Factura" f WHERE f."clientId" = d.client_id AND f."perioada" = d.period)
             ON CONFLICT ("clientId", "perioada") DO NOTHING
-            RETURNING "id", "clientId", "perioada"
+            RETURNING "id", "clientId", "perioada", "number"
         )
-        SELECT "id", "clientId", "perioada" FROM ins
+        SELECT "id", "clientId", "perioada", "number" FROM ins
         """;
 
     /// <summary>
@@ -379,7 +380,7 @@ public sealed class BillingCycle(
         var firstDueSet = firstDue.ToHashSet(ReferenceEqualityComparer.Instance);
         var late = await LateUsageAsync(Command, firstDue, epoch, ct);
 
-        var inserted = new List<(Guid Id, string ClientId, string Period)>();
+        var inserted = new List<(Guid Id, string ClientId, string Period, string? Number)>();
         var numbers = preview ? null : await TakeNumbersAsync(Command, issuedAt, ct);
         await using (var stage = Command(StageDueSql))
         {
@@ -414,7 +415,7 @@ public sealed class BillingCycle(
             await using var reader = await insert.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                inserted.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
+                inserted.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
             }
         }
 
@@ -428,12 +429,12 @@ public sealed class BillingCycle(
         }
         if (numbers is not null)
         {
-            await AdvanceNumbersAsync(Command, numbers, inserted.Count, ct);
+            await AdvanceNumbersAsync(Command, numbers, inserted.Select(i => i.Number!).ToList(), ct);
         }
 
         var ids = inserted.Select(i => i.Id).ToList();
         var drafts = await db.Invoices.AsNoTracking().Include(i => i.LateUsage).Where(i => ids.Contains(i.Id))
-            .OrderBy(i => i.Number).ThenBy(i => i.ClientId)
+            .OrderBy(i => i.PeriodStart).ThenBy(i => i.ClientId) // the numbering order
             .Select(i => new InvoiceDraft(i.Id, i.Number, i.ClientId, i.Period, i.PeriodStart, i.PeriodEnd, i.Minutes, i.TotalCalls,
                 i.SuccessfulCalls, i.MinutesAmount, i.FixedFee, i.LateUsageAmount, i.Total, i.Currency, i.DueDate, i.Reconciled,
                 i.LateUsage.OrderBy(l => l.OriginalPeriod).Select(l => new LateUsageLine(l.OriginalPeriod, l.Calls, l.Minutes, l.Amount)).ToList()))
@@ -516,25 +517,25 @@ public sealed class BillingCycle(
         return new Numbers(series, year, $"{series}-{year.ToString(CultureInfo.InvariantCulture)}-", first);
     }
 
-    /// <summary>Moves the series past the numbers the insert used. A row skipped by ON CONFLICT (an invoice inserted
-    /// outside the cycle meanwhile) would leave a gap: the batch then fails and rolls back, and the next run retries.</summary>
-    private static async Task AdvanceNumbersAsync(Func<string, NpgsqlCommand> command, Numbers numbers, int inserted, CancellationToken ct)
+    /// <summary>Moves the series past the numbers the insert used. It numbered every period it selected, so a row then
+    /// skipped by ON CONFLICT (an invoice inserted outside the cycle meanwhile) leaves a number below the highest one
+    /// unused: a gap. The batch then fails and rolls back, and the next run retries.</summary>
+    private static async Task AdvanceNumbersAsync(Func<string, NpgsqlCommand> command, Numbers numbers, IReadOnlyList<string> used,
+        CancellationToken ct)
     {
-        await using var advance = command("""
-            UPDATE "InvoiceNumberSeries" SET "nextNumber" = "nextNumber" + $3
-            WHERE "series" = $1 AND "year" = $2
-              AND (SELECT count(*) FROM "Factura" WHERE "number" >= $4 AND "number" < $5) = $3
-            """);
-        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = numbers.Series });
-        advance.Parameters.Add(new NpgsqlParameter<int> { TypedValue = numbers.Year });
-        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = inserted });
-        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Format(numbers, numbers.Next) });
-        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Format(numbers, numbers.Next + inserted) });
-        if (await advance.ExecuteNonQueryAsync(ct) != 1)
+        var highest = used.Select(n => long.Parse(n.AsSpan(numbers.Prefix.Length), CultureInfo.InvariantCulture)).DefaultIfEmpty(numbers.Next - 1).Max();
+        if (highest != numbers.Next + used.Count - 1)
         {
             throw new InvalidOperationException(
                 $"Invoice numbers from {Format(numbers, numbers.Next)} would have a gap: an invoice of this batch was inserted by someone else meanwhile.");
         }
+        await using var advance = command("""
+            UPDATE "InvoiceNumberSeries" SET "nextNumber" = "nextNumber" + $3 WHERE "series" = $1 AND "year" = $2
+            """);
+        advance.Parameters.Add(new NpgsqlParameter<string> { TypedValue = numbers.Series });
+        advance.Parameters.Add(new NpgsqlParameter<int> { TypedValue = numbers.Year });
+        advance.Parameters.Add(new NpgsqlParameter<long> { TypedValue = used.Count });
+        await advance.ExecuteNonQueryAsync(ct);
     }
 
     private static string Format(Numbers numbers, long n) => numbers.Prefix + n.ToString("D6", CultureInfo.InvariantCulture);

@@ -49,6 +49,21 @@ public sealed class InvoiceNumberingTests(TestDatabase database) : IClassFixture
     }
 
     [Fact]
+    public async Task Numbers_grow_past_six_digits_instead_of_being_cut()
+    {
+        await using var scenario = new BillingScenario(database, new() { ["Billing:InvoiceSeries"] = "WIDE" });
+        await scenario.ClientAsync("wide_a", billingStart: new DateOnly(2028, 1, 1));
+        await scenario.ClientAsync("wide_b", billingStart: new DateOnly(2028, 1, 1));
+        Assert.True(await SetNextAsync(scenario, 2028, 999_999));
+
+        var january = await scenario.RunAsync("2028-02-01T12:00:00Z", clientId: null);
+        var february = await scenario.RunAsync("2028-03-01T12:00:00Z", clientId: null);
+
+        Assert.Equal(["WIDE-2028-999999", "WIDE-2028-1000000"], january.Invoices.Select(i => i.Number));
+        Assert.Equal(["WIDE-2028-1000001", "WIDE-2028-1000002"], february.Invoices.Select(i => i.Number));
+    }
+
+    [Fact]
     public async Task An_invoice_inserted_outside_the_cycle_during_a_run_fails_the_batch_instead_of_leaving_a_gap()
     {
         await using var scenario = new BillingScenario(database, new() { ["Billing:InvoiceSeries"] = "GAP" });
