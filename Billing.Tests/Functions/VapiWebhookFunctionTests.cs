@@ -116,6 +116,36 @@ public sealed class VapiWebhookFunctionTests(TestDatabase database) : IClassFixt
     }
 
     [Fact]
+    public async Task A_report_with_a_long_transcript_is_stored_whole_and_its_gzip_is_not_compressed_again()
+    {
+        const string callId = "ffffffff-0000-4000-8000-000000000001";
+        var words = new Random(7);
+        var transcript = string.Join(' ', Enumerable.Range(0, 250_000).Select(_ => $"w{words.Next(100_000)}"));
+        var body = WithCallId("end-of-call-report-success.json", callId, m => m["transcript"] = transcript);
+        Assert.True(body.Length > 1_500_000);
+
+        var response = await PostAsync(body);
+
+        Assert.Equal(200, response.Status);
+        Assert.Single(await RowsAsync(callId));
+        await using var db = database.CreateContext();
+        var raw = await db.VapiCallReports.SingleAsync(r => r.CallId == callId);
+        Assert.Equal(Encoding.UTF8.GetBytes(body), new RawReport(raw.PayloadGzip, raw.PayloadSha256, raw.PayloadBytes).Decompress());
+        // Gzip bytes go out of line as they are (pglz on them is wasted work on the webhook's path), and a report
+        // small enough for a page stays inline instead of becoming TOAST chunks.
+        await using var connection = await database.OpenConnectionAsync();
+        await using var storage = new Npgsql.NpgsqlCommand("""
+            SELECT a.attstorage::text, c.reloptions
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            WHERE c.oid = '"VapiCallReport"'::regclass AND a.attname = 'payloadGzip'
+            """, connection);
+        await using var reader = await storage.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("e", reader.GetString(0));
+        Assert.Contains("toast_tuple_target=8160", reader.GetFieldValue<string[]>(1));
+    }
+
+    [Fact]
     public async Task The_success_report_belongs_to_the_start_instant_and_keeps_its_vapi_ids()
     {
         await PostAsync(Fixtures.Vapi("end-of-call-report-success.json"));

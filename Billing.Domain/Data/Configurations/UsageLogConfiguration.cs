@@ -70,7 +70,10 @@ internal sealed class VapiCallReportConfiguration : IEntityTypeConfiguration<Vap
 {
     public void Configure(EntityTypeBuilder<VapiCallReport> entity)
     {
-        entity.ToTable("VapiCallReport");
+        // The payload is gzip already: a report under a page stays inline instead of being split into TOAST chunks
+        // (three more rows and index entries per call, on the webhook's path), and the column's STORAGE EXTERNAL
+        // (set in the migration) keeps PostgreSQL from trying to compress it again when it does not fit.
+        entity.ToTable("VapiCallReport").HasStorageParameter("toast_tuple_target", 8160);
         entity.HasKey(r => r.CallId);
         entity.Property(r => r.CallId).HasColumnName("callId").HasMaxLength(100);
         entity.Property(r => r.PayloadGzip).HasColumnName("payloadGzip");

@@ -954,6 +954,8 @@ namespace Billing.Domain.Data.Migrations
                     b.HasIndex("ExpiresAt");
 
                     b.ToTable("VapiCallReport", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:toast_tuple_target", 8160);
                 });
 
             modelBuilder.Entity("Billing.Domain.Access.ApiKey", b =>
