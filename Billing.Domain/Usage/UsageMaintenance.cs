@@ -1,4 +1,3 @@
-using Billing.Domain.Clients;
 using Billing.Domain.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,33 +13,38 @@ public sealed class UsageMaintenance(BillingDbContext db, TimeProvider clock)
     /// </summary>
     public async Task<int> AttributeUnassignedCallsAsync(CancellationToken ct)
     {
-        var candidates = await (
-                from u in db.UsageLogs
-                where u.ClientId == null && !u.Incomplete
-                from a in db.ClientAssistants.Where(a =>
-                    a.Kind == VapiResourceKind.Assistant && a.VapiId == u.VapiAssistantId
-                    || a.Kind == VapiResourceKind.Squad && a.VapiId == u.VapiSquadId
-                    || a.Kind == VapiResourceKind.PhoneNumber && a.VapiId == u.VapiPhoneNumberId)
-                join c in db.Clients on a.ClientId equals c.ClientId
-                orderby u.Id, a.Kind
-                select new { Usage = u, Client = c })
-            .ToListAsync(ct);
-
-        var attributed = 0;
-        foreach (var group in candidates.GroupBy(x => x.Usage.Id))
+        var matches = await db.Database.SqlQueryRaw<Attribution>(UnattributedCallsSql).ToListAsync(ct);
+        if (matches.Count == 0)
         {
-            var (usage, client) = (group.First().Usage, group.First().Client);
+            return 0;
+        }
+        var callIds = matches.Select(m => m.UsageId).ToList();
+        var clientIds = matches.Select(m => m.ClientId).Distinct().ToList();
+        var calls = await db.UsageLogs.Where(u => callIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
+        var clients = await db.Clients.Where(c => clientIds.Contains(c.ClientId)).ToDictionaryAsync(c => c.ClientId, ct);
+
+        foreach (var (usageId, clientId) in matches)
+        {
+            var (usage, client) = (calls[usageId], clients[clientId]);
             var price = CallPricing.Of(usage.DurationSeconds, usage.EndedReason, usage.Incomplete, CallPricing.TermsOf(client));
             usage.ClientId = client.ClientId;
             usage.BillableSeconds = price.BillableSeconds;
             usage.DurationMinutes = price.DurationMinutes;
             usage.Cost = price.Cost;
             usage.Billable = price.Billable;
-            attributed++;
         }
         await db.SaveChangesAsync(ct);
-        return attributed;
+        return matches.Count;
     }
+
+    private sealed record Attribution(Guid UsageId, string ClientId);
+
+    private static readonly string UnattributedCallsSql = $"""
+        SELECT u."id" AS "UsageId", t."clientId" AS "ClientId"
+        FROM "UsageLog" u
+        CROSS JOIN LATERAL ({CallAttribution.TermsSql("u.\"vapiAssistantId\"", "u.\"vapiSquadId\"", "u.\"vapiPhoneNumberId\"")}) t
+        WHERE u."clientId" IS NULL AND NOT u."incomplete"
+        """;
 
     /// <summary>Deletes raw reports past their retention; the usage rows stay.</summary>
     public Task<int> PurgeExpiredReportsAsync(CancellationToken ct)

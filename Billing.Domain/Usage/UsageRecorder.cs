@@ -24,18 +24,7 @@ public enum RecordOutcome
 /// </summary>
 public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider clock, RawReportRetention retention)
 {
-    /// <summary>The client whose assistant (else squad, else phone number) made the call, from the three ids' parameters.</summary>
-    private static string TermsLookup(string assistant, string squad, string phoneNumber) => $"""
-        SELECT c."clientId", c."minuteRounding", c."costPerMinut", c."billVapiFaults"
-        FROM "ClientAssistant" a JOIN "Client" c ON c."clientId" = a."clientId"
-        WHERE (a."kind" = 'assistant' AND a."vapiId" = {assistant})
-           OR (a."kind" = 'squad' AND a."vapiId" = {squad})
-           OR (a."kind" = 'phone_number' AND a."vapiId" = {phoneNumber})
-        ORDER BY CASE a."kind" WHEN 'assistant' THEN 0 WHEN 'squad' THEN 1 ELSE 2 END
-        LIMIT 1
-        """;
-
-    private static readonly string TermsSql = TermsLookup("$1", "$2", "$3");
+    private static readonly string TermsSql = CallAttribution.TermsSql("$1", "$2", "$3");
 
     /// <summary>
     /// Records the call priced with the terms in $2 and $26-$28, only if they are still the mapping's current terms
@@ -43,7 +32,7 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
     /// </summary>
     private static readonly string RecordSql = $"""
         WITH terms AS (
-            {TermsLookup("$3", "$4", "$5")}
+            {CallAttribution.TermsSql("$3", "$4", "$5")}
         ), priced_with_current_terms AS (
             SELECT CASE WHEN EXISTS (SELECT 1 FROM terms)
                         THEN EXISTS (SELECT 1 FROM terms t WHERE t."clientId" = $2 AND t."minuteRounding" = $26

@@ -280,6 +280,41 @@ public sealed class VapiWebhookFunctionTests(TestDatabase database) : IClassFixt
     }
 
     [Fact]
+    public async Task Attribution_prefers_the_squad_to_the_phone_number_as_recording_does()
+    {
+        static void SquadAndNumber(JsonObject m)
+        {
+            m["call"]!["assistantId"] = "asst_unmapped_07";
+            m["call"]!["squadId"] = "squad_pref_01";
+            m["call"]!["phoneNumberId"] = "phone_pref_01";
+        }
+        const string before = "12121212-0000-4000-8000-000000000001", after = "12121212-0000-4000-8000-000000000002";
+        Assert.Equal(200, (await PostAsync(WithCallId("end-of-call-report-success.json", before, SquadAndNumber))).Status);
+        Assert.Null(Assert.Single(await RowsAsync(before)).ClientId);
+
+        await using (var db = database.CreateContext())
+        {
+            db.Clients.Add(new Client { ClientId = "pref_squad", Name = "Squad owner", MonthlyFee = 100m, PricePerMinute = 0.50m });
+            db.Clients.Add(new Client { ClientId = "pref_phone", Name = "Number owner", MonthlyFee = 100m, PricePerMinute = 0.90m });
+            // Inserted phone number first, so neither insertion order nor the kinds' alphabetical order picks the squad.
+            db.ClientAssistants.Add(new ClientAssistant { Kind = VapiResourceKind.PhoneNumber, VapiId = "phone_pref_01", ClientId = "pref_phone" });
+            await db.SaveChangesAsync();
+            db.ClientAssistants.Add(new ClientAssistant { Kind = VapiResourceKind.Squad, VapiId = "squad_pref_01", ClientId = "pref_squad" });
+            await db.SaveChangesAsync();
+        }
+        await using (var scope = _services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<UsageMaintenance>().AttributeUnassignedCallsAsync(default);
+        }
+        Assert.Equal(200, (await PostAsync(WithCallId("end-of-call-report-success.json", after, SquadAndNumber))).Status);
+
+        var attributed = Assert.Single(await RowsAsync(before));
+        var recorded = Assert.Single(await RowsAsync(after));
+        Assert.Equal(("pref_squad", 1.50m), (attributed.ClientId, attributed.Cost)); // 3 billable minutes x 0.50
+        Assert.Equal(("pref_squad", 1.50m), (recorded.ClientId, recorded.Cost));
+    }
+
+    [Fact]
     public async Task A_changed_rate_or_a_moved_assistant_prices_the_next_call_with_the_new_terms()
     {
         await using (var db = database.CreateContext())

@@ -1,0 +1,23 @@
+namespace Billing.Domain.Usage;
+
+/// <summary>
+/// Which client a call belongs to: the one its assistant is mapped to, else its squad's, else its phone number's.
+/// The one place of that rule, for recording (<see cref="UsageRecorder"/>) and later attribution
+/// (<see cref="UsageMaintenance"/>) alike.
+/// </summary>
+internal static class CallAttribution
+{
+    /// <summary>
+    /// The owning client's terms (clientId, minuteRounding, costPerMinut, billVapiFaults), at most one row, for three
+    /// SQL expressions holding the call's assistant, squad and phone number ids: parameters or an outer query's columns.
+    /// </summary>
+    public static string TermsSql(string assistant, string squad, string phoneNumber) => $"""
+        SELECT c."clientId", c."minuteRounding", c."costPerMinut", c."billVapiFaults"
+        FROM "ClientAssistant" a JOIN "Client" c ON c."clientId" = a."clientId"
+        WHERE (a."kind" = 'assistant' AND a."vapiId" = {assistant})
+           OR (a."kind" = 'squad' AND a."vapiId" = {squad})
+           OR (a."kind" = 'phone_number' AND a."vapiId" = {phoneNumber})
+        ORDER BY CASE a."kind" WHEN 'assistant' THEN 0 WHEN 'squad' THEN 1 ELSE 2 END
+        LIMIT 1
+        """;
+}
