@@ -10,7 +10,8 @@ public sealed class InvoiceQueries(BillingDbContext db)
     public Task<List<Invoice>> ListAsync(InvoiceStatus? status, string? period, string? clientId, CancellationToken ct) =>
         db.Invoices.AsNoTracking().Include(i => i.LateUsage)
             .Where(i => (status == null || i.Status == status) && (period == null || i.Period == period) && (clientId == null || i.ClientId == clientId))
-            .OrderBy(i => i.Period).ThenBy(i => i.Number).ThenBy(i => i.ClientId)
+            // By length first: numbers grow past six digits, and "…-1000000" must not sort before "…-999999".
+            .OrderBy(i => i.Period).ThenBy(i => i.Number!.Length).ThenBy(i => i.Number).ThenBy(i => i.ClientId)
             .ToListAsync(ct);
 
     /// <summary>The seed's "check invoice generation" monitor.</summary>

@@ -64,6 +64,9 @@ public sealed class InvoiceNumberingTests(TestDatabase database) : IClassFixture
         Assert.Equal(["WIDE-2028-999999", "WIDE-2028-1000000"], catchUp.Invoices.Select(i => i.Number));
         Assert.Equal(["2028-01", "2028-02"], catchUp.Invoices.Select(i => i.Period));
         Assert.Equal("WIDE-2028-1000001", next.Invoices.First().Number);
+        await using var scope = scenario.Services.CreateAsyncScope();
+        var january = await scope.ServiceProvider.GetRequiredService<InvoiceQueries>().ListAsync(null, "2028-01", null, default);
+        Assert.Equal(["WIDE-2028-999999", "WIDE-2028-1000001"], january.Where(i => i.ClientId is "wide_a" or "wide_b").Select(i => i.Number));
     }
 
     [Fact]
