@@ -80,4 +80,46 @@ public static class BillingEpochs
         DROP FUNCTION IF EXISTS billing_stamp_epoch();
         DROP TABLE IF EXISTS "BillingEpoch";
         """;
+
+    /// <summary>
+    /// An invoice inserted without an epoch (by hand or by the original workflow's SQL) closes the current epoch as a
+    /// billing run does and counts it: the calls recorded so far are the ones its author could have billed, later ones
+    /// bill as late usage on the client's next invoice. Without it every call since the migration would count as
+    /// late there. Its usage window comes from its period (the key, the client's billing day and time zone). All such
+    /// invoices of one transaction share one epoch. Call recording waits for the inserting transaction to end, so such
+    /// transactions must be short.
+    /// </summary>
+    internal static readonly string CreateInvoiceTrigger = $$"""
+        CREATE FUNCTION billing_stamp_invoice_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            closed bigint := nullif(current_setting('billing.invoice_epoch', true), '')::bigint;
+            period_start date;
+            zone text;
+        BEGIN
+            -- Once per transaction: an import of many invoices closes one epoch, not one per row.
+            IF closed IS NULL THEN
+                PERFORM pg_advisory_xact_lock({{LockKey}});
+                UPDATE "BillingEpoch" SET "current" = "current" + 1 RETURNING "current" - 1 INTO closed;
+                PERFORM set_config('billing.invoice_epoch', closed::text, true);
+            END IF;
+            NEW."usageEpoch" := closed;
+            -- A malformed period is left to the table's check, which names it.
+            SELECT COALESCE(NEW."periodStart", CASE WHEN NEW."perioada" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'
+                                                    THEN to_date(NEW."perioada", 'YYYY-MM') + (c."billingDay" - 1) END),
+                   c."timeZone"
+            INTO period_start, zone
+            FROM "Client" c WHERE c."clientId" = NEW."clientId";
+            NEW."usageFrom" := COALESCE(NEW."usageFrom", period_start::timestamp AT TIME ZONE zone);
+            NEW."usageTo" := COALESCE(NEW."usageTo", COALESCE(NEW."periodEnd"::timestamp, period_start + interval '1 month') AT TIME ZONE zone);
+            RETURN NEW;
+        END
+        $$;
+        CREATE TRIGGER "Factura_stamp_usageEpoch" BEFORE INSERT ON "Factura"
+            FOR EACH ROW WHEN (NEW."usageEpoch" IS NULL) EXECUTE FUNCTION billing_stamp_invoice_epoch();
+        """;
+
+    internal const string DropInvoiceTrigger = """
+        DROP TRIGGER IF EXISTS "Factura_stamp_usageEpoch" ON "Factura";
+        DROP FUNCTION IF EXISTS billing_stamp_invoice_epoch();
+        """;
 }

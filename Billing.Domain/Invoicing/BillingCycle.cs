@@ -245,7 +245,7 @@ public sealed class BillingCycle(
     }
 
     /// <summary>A client's latest invoice; epochs only grow, so its epoch is the highest any of its invoices counted
-    /// (0 for invoices written by raw SQL, which count no epoch).</summary>
+    /// (0 for invoices that predate the epochs; one inserted by hand since is stamped by a trigger, see BillingEpochs).</summary>
     private sealed record LastInvoice(string Period, DateOnly? PeriodEnd, long? UsageEpoch);
 
     /// <summary>The client's first period: the one containing its billing start.</summary>

@@ -46,7 +46,7 @@ public sealed class Invoice
     public bool Reconciled { get; set; } = true;
     public Guid? BillingRunId { get; set; }
     /// <summary>The calls this invoice counted: those of epochs up to <see cref="UsageEpoch"/> that occurred in
-    /// [<see cref="UsageFrom"/>, <see cref="UsageTo"/>), plus its late usage (see BillingEpochs). Null on invoices written by raw SQL.</summary>
+    /// [<see cref="UsageFrom"/>, <see cref="UsageTo"/>), plus its late usage (see BillingEpochs). Null on invoices that predate the epochs.</summary>
     public long? UsageEpoch { get; set; }
     public DateTimeOffset? UsageFrom { get; set; }
     public DateTimeOffset? UsageTo { get; set; }

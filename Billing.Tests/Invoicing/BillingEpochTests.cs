@@ -99,6 +99,71 @@ public sealed class BillingEpochTests(TestDatabase database) : IClassFixture<Tes
         Assert.Equal(lateCalls, billedBy.Values.Count(id => id == november.Id));
     }
 
+    [Fact]
+    public async Task An_invoice_inserted_by_hand_counts_the_calls_so_far_and_later_ones_bill_as_late_usage()
+    {
+        await using var scenario = new BillingScenario(database);
+        await scenario.ClientAsync("by_hand", rate: 1m, billingStart: new DateOnly(2025, 11, 1),
+            configure: c => c.TimeZone = "America/New_York");
+        await scenario.CallAsync("by_hand", "2025-11-10T15:00:00Z", 60);
+        await scenario.CallAsync("by_hand", "2025-11-20T15:00:00Z", 60);
+
+        // November invoiced the way the original workflow did it: the seed README's INSERT, without any of our columns.
+        await using (var connection = await database.OpenConnectionAsync())
+        {
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO "Factura" ("clientId", "clientName", "perioada", "minuteTotale", "totalCalls", "successfulCalls",
+                    "costMinute", "taxaFixa", "totalDePlata", "status", "dueDate", "currency", "updatedAt")
+                VALUES ('by_hand', 'By Hand', '2025-11', 2, 2, 2, 2.00, 800.00, 802.00, 'PENDING', '2025-12-15', 'RON', now())
+                """, connection);
+            await insert.ExecuteNonQueryAsync();
+        }
+        // A November call that arrives after that invoice (New York time: still November 30).
+        var late = await scenario.CallAsync("by_hand", "2025-12-01T03:00:00Z", 120);
+        await scenario.RunAsync("2026-01-01T12:00:00Z", "by_hand");
+
+        var invoices = await scenario.InvoicesAsync("by_hand");
+        Assert.Equal(["2025-11", "2025-12"], invoices.Select(i => i.Period));
+        var december = invoices[1];
+        var line = Assert.Single(december.LateUsage);
+        Assert.Equal(("2025-11", 1, 2.00m), (line.OriginalPeriod, line.Calls, line.Amount));
+        Assert.Equal(2.00m, december.LateUsageAmount);
+        var billedBy = await scenario.BilledByAsync("by_hand");
+        Assert.Equal(2, billedBy.Values.Count(id => id == invoices[0].Id));
+        Assert.Equal(december.Id, billedBy[late]);
+    }
+
+    [Fact]
+    public async Task Invoices_imported_in_one_statement_close_one_epoch_and_get_their_periods_windows()
+    {
+        await using var scenario = new BillingScenario(database);
+        await scenario.ClientAsync("imported", billingDay: 15, billingStart: new DateOnly(2024, 1, 15));
+        await using var connection = await database.OpenConnectionAsync();
+        async Task<long> CurrentEpochAsync()
+        {
+            await using var read = new NpgsqlCommand("""SELECT "current" FROM "BillingEpoch" """, connection);
+            return (long)(await read.ExecuteScalarAsync())!;
+        }
+        var before = await CurrentEpochAsync();
+
+        await using (var import = new NpgsqlCommand("""
+            INSERT INTO "Factura" ("clientId", "perioada", "minuteTotale", "totalCalls", "successfulCalls", "costMinute", "taxaFixa",
+                "totalDePlata", "dueDate", "updatedAt")
+            SELECT 'imported', p, 0, 0, 0, 0, 800, 800, '2024-06-01', now() FROM unnest(ARRAY['2024-01', '2024-02', '2024-03']) AS p
+            """, connection))
+        {
+            await import.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(before + 1, await CurrentEpochAsync());
+        var invoices = await scenario.InvoicesAsync("imported");
+        Assert.All(invoices, i => Assert.Equal(before, i.UsageEpoch));
+        // Europe/Bucharest, billing day 15: February's period is [2024-02-15, 2024-03-15) local, winter time (UTC+2).
+        var february = invoices.Single(i => i.Period == "2024-02");
+        Assert.Equal((DateTimeOffset.Parse("2024-02-14T22:00:00Z"), DateTimeOffset.Parse("2024-03-14T22:00:00Z")),
+            (february.UsageFrom!.Value, february.UsageTo!.Value));
+    }
+
     /// <summary>Waits until some session is queued for an advisory lock (the close or the writer blocked as intended).</summary>
     private async Task WaitForAdvisoryLockWaiterAsync()
     {

@@ -76,28 +76,26 @@ public sealed class InvoiceNumberingTests(TestDatabase database) : IClassFixture
         await scenario.ClientAsync("gap_a", billingStart: new DateOnly(2027, 1, 1));
         await scenario.ClientAsync("gap_b", billingStart: new DateOnly(2027, 1, 1));
 
-        // Someone inserts gap_a's January invoice by hand and has not committed when the run starts.
+        // The run is held up right after it closed its epoch: another session holds the series' row it numbers from.
+        await using var holder = await database.OpenConnectionAsync();
+        await using var holding = await holder.BeginTransactionAsync();
+        await ExecuteAsync(holder, holding, """
+            INSERT INTO "InvoiceNumberSeries" ("series", "year", "nextNumber") VALUES ('GAP', 2027, 1)
+            ON CONFLICT ("series", "year") DO UPDATE SET "nextNumber" = "InvoiceNumberSeries"."nextNumber"
+            """);
+        var run = Task.Run(() => scenario.RunAsync("2027-02-01T12:00:00Z", clientId: null));
+        await WaitForWaiterOnAsync(holder, holding);
+
+        // Meanwhile someone inserts gap_a's January invoice by hand and has not committed when the run inserts its own.
         await using var manual = await database.OpenConnectionAsync();
         await using var transaction = await manual.BeginTransactionAsync();
-        await using (var insert = new NpgsqlCommand("""
+        await ExecuteAsync(manual, transaction, """
             INSERT INTO "Factura" ("clientId", "perioada", "minuteTotale", "totalCalls", "successfulCalls", "costMinute", "taxaFixa",
                 "totalDePlata", "dueDate", "updatedAt")
             VALUES ('gap_a', '2027-01', 0, 0, 0, 0, 800, 800, '2027-02-15', now())
-            """, manual, transaction))
-        {
-            await insert.ExecuteNonQueryAsync();
-        }
-        var run = Task.Run(() => scenario.RunAsync("2027-02-01T12:00:00Z", clientId: null));
-        await using (var waiting = await database.OpenConnectionAsync())
-        {
-            await using var blocked = new NpgsqlCommand("""
-                SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'transactionid'
-                """, waiting);
-            for (var attempt = 0; attempt < 200 && (long)(await blocked.ExecuteScalarAsync())! == 0; attempt++)
-            {
-                await Task.Delay(25);
-            }
-        }
+            """);
+        await holding.CommitAsync();
+        await WaitForWaiterOnAsync(manual, transaction);
         await transaction.CommitAsync();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => run);
@@ -106,5 +104,32 @@ public sealed class InvoiceNumberingTests(TestDatabase database) : IClassFixture
         Assert.Equal(Enumerable.Range(1, retry.Invoices.Count).Select(n => $"GAP-2027-{n:D6}"), retry.Invoices.Select(i => i.Number));
         Assert.Contains(retry.Invoices, i => i.ClientId == "gap_b");
         Assert.DoesNotContain(retry.Invoices, i => i.ClientId == "gap_a");
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Waits until another session waits for the given open transaction to end.</summary>
+    private async Task WaitForWaiterOnAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        await using var xid = new NpgsqlCommand("SELECT pg_current_xact_id()::text", connection, transaction);
+        var id = (string)(await xid.ExecuteScalarAsync())!;
+        await using var watcher = await database.OpenConnectionAsync();
+        await using var waiters = new NpgsqlCommand("""
+            SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = $1
+            """, watcher);
+        waiters.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
+        for (var attempt = 0; attempt < 400; attempt++)
+        {
+            if ((long)(await waiters.ExecuteScalarAsync())! > 0)
+            {
+                return;
+            }
+            await Task.Delay(25);
+        }
+        Assert.Fail($"Nobody waited for transaction {id}.");
     }
 }
