@@ -134,6 +134,36 @@ public sealed class BillingEpochTests(TestDatabase database) : IClassFixture<Tes
     }
 
     [Fact]
+    public async Task A_call_recorded_while_a_hand_made_invoice_is_uncommitted_waits_and_bills_as_late_usage()
+    {
+        await using var scenario = new BillingScenario(database);
+        await scenario.ClientAsync("waiting", rate: 1m, billingStart: new DateOnly(2025, 11, 1));
+        await scenario.CallAsync("waiting", "2025-11-10T10:00:00Z", 60);
+
+        await using var manual = await database.OpenConnectionAsync();
+        await using var transaction = await manual.BeginTransactionAsync();
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO "Factura" ("clientId", "perioada", "minuteTotale", "totalCalls", "successfulCalls", "costMinute", "taxaFixa",
+                "totalDePlata", "dueDate", "updatedAt")
+            VALUES ('waiting', '2025-11', 1, 1, 1, 1.00, 800.00, 801.00, '2025-12-15', now())
+            """, manual, transaction))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+        // The invoice's author cannot have counted this call: it must not be taken as billed by that invoice.
+        var recording = Task.Run(() => scenario.CallAsync("waiting", "2025-11-20T10:00:00Z", 120));
+        await WaitForAdvisoryLockWaiterAsync();
+        Assert.False(recording.IsCompleted);
+        await transaction.CommitAsync();
+        await recording;
+        await scenario.RunAsync("2026-01-01T12:00:00Z", "waiting");
+
+        var december = (await scenario.InvoicesAsync("waiting")).Single(i => i.Period == "2025-12");
+        var line = Assert.Single(december.LateUsage);
+        Assert.Equal(("2025-11", 1, 2.00m), (line.OriginalPeriod, line.Calls, line.Amount));
+    }
+
+    [Fact]
     public async Task Invoices_imported_in_one_statement_close_one_epoch_and_get_their_periods_windows()
     {
         await using var scenario = new BillingScenario(database);
