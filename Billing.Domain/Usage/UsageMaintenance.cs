@@ -39,6 +39,7 @@ public sealed class UsageMaintenance(BillingDbContext db, TimeProvider clock)
 
     private sealed record Attribution(Guid UsageId, string ClientId);
 
+    /// <summary>Each unattributed complete call with the client it now maps to; a constant statement, no input in it.</summary>
     private static readonly string UnattributedCallsSql = $"""
         SELECT u."id" AS "UsageId", t."clientId" AS "ClientId"
         FROM "UsageLog" u
