@@ -1,9 +1,8 @@
-// Billing app on Azure Functions (Flex Consumption, .NET isolated worker) + PostgreSQL (Entra-only auth) + Key Vault.
-// Verified with Bicep CLI 0.49.2: `bicep build` and `bicep lint` report no errors or warnings.
-// Deploy: az deployment group create -g <rg> -f infra/main.bicep -p pgAdminObjectId=... pgAdminPrincipalName=... \
-//           vapiWebhookSecret=... vapiApiKey=...
-// After the first deployment, run the SQL in the `postgresAppRoleSql` output as the Entra admin on the
-// `postgres` database, then grant the role rights in the billing database (see AZURE-NOTES.md §5).
+// The billing app in Azure: Flex Consumption Function App (.NET 10 isolated worker) over PostgreSQL Flexible Server
+// (Entra-only), Key Vault and identity-only storage, all three reached through private endpoints in one VNet; a NAT
+// gateway for a stable outbound address; Application Insights with Entra-only ingestion; alerts.
+// One parameter file per environment: infra/environments/<environment>.bicepparam. Deploy with scripts/deploy
+// <environment> (what-if first); docs/decisions/0009-azure-deployment.md explains the choices.
 
 targetScope = 'resourceGroup'
 
@@ -13,25 +12,25 @@ targetScope = 'resourceGroup'
 param appName string = 'billing'
 
 @allowed([
-  'dev'
+  'trial'
   'prod'
 ])
-param environmentName string = 'prod'
+param environmentName string
 
 param location string = resourceGroup().location
 
-@description('Object ID of the Entra user or group that administers PostgreSQL (runs migrations, creates the app role).')
-param pgAdminObjectId string
+// ---------- Network ----------
 
-@description('Name of that principal as Entra shows it (UPN for a user, display name for a group); it becomes its PostgreSQL role name.')
-param pgAdminPrincipalName string
+@description('VNet address space (a /22 or larger): app integration, private endpoints and the migration job subnets.')
+param vnetAddressPrefix string = '10.40.0.0/22'
 
-@allowed([
-  'User'
-  'Group'
-  'ServicePrincipal'
-])
-param pgAdminPrincipalType string = 'Group'
+@description('Trial only: also open PostgreSQL, Key Vault and storage to the internet (still Entra-only). Off by default.')
+param trialPublicAccess bool = false
+
+@description('With trialPublicAccess: operator address ranges allowed through the PostgreSQL firewall, e.g. [{start: \'203.0.113.7\', end: \'203.0.113.7\'}].')
+param operatorIpRanges array = []
+
+// ---------- PostgreSQL and the connection budget ----------
 
 @allowed([
   '16'
@@ -39,19 +38,58 @@ param pgAdminPrincipalType string = 'Group'
 ])
 param postgresVersion string = '17'
 
-param postgresSkuName string = 'Standard_B1ms'
+@description('Compute SKU; Burstable for a trial, General Purpose in production (the built-in PgBouncer needs it).')
+param postgresSkuName string
 
 @allowed([
   'Burstable'
   'GeneralPurpose'
   'MemoryOptimized'
 ])
-param postgresSkuTier string = 'Burstable'
+param postgresSkuTier string
 
 @minValue(32)
 param postgresStorageSizeGB int = 32
 
-@description('Flex Consumption: the lowest allowed maximum is 40.')
+@minValue(7)
+@maxValue(35)
+param postgresBackupRetentionDays int = 14
+
+param postgresGeoRedundantBackup bool = false
+param postgresZoneRedundantHighAvailability bool = false
+
+@description('The SKU\'s default max_connections (Azure docs "Limits": B1ms 50, B2s 429, D2ds_v5 859, D4ds_v5 1718).')
+@minValue(25)
+@maxValue(5000)
+param postgresMaxConnections int
+
+@description('Connections kept free for Azure (15 reserved for replication and monitoring), migrations and operators.')
+@minValue(15)
+param postgresReservedConnections int = 25
+
+@description('Npgsql Max Pool Size of each app instance ("Maximum Pool Size" in the app\'s connection string).')
+@minValue(1)
+param poolSizePerInstance int
+
+@description('Route the app through the built-in PgBouncer (port 6432, transaction pooling). General Purpose or Memory Optimized only.')
+param pgBouncerEnabled bool = false
+
+@description('PgBouncer server connections for the app\'s user/database pair (pgbouncer.default_pool_size).')
+@minValue(1)
+param pgBouncerPoolSize int = 50
+
+@description('PgBouncer\'s client connection limit (pgbouncer.max_client_conn, Azure default 5000).')
+param pgBouncerMaxClientConnections int = 5000
+
+@description('Object ID of an Entra group of operators who may administer PostgreSQL; empty for none.')
+param postgresOperatorsGroupObjectId string = ''
+
+@description('Display name of that group (its PostgreSQL role name).')
+param postgresOperatorsGroupName string = ''
+
+// ---------- Function App ----------
+
+@description('Flex Consumption maximum instance count (40 to 1000); part of the connection budget.')
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -63,356 +101,230 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
-@description('Always-ready instances for the HTTP group (0 = scale to zero; 1 removes most webhook cold starts, billed as a baseline).')
+@description('Always-ready instances for the HTTP group: 1 removes the webhook\'s cold start and is billed as a baseline.')
 @minValue(0)
-param alwaysReadyHttpInstances int = 0
+param alwaysReadyHttpInstances int
+
+@description('App settings that must differ from the settings catalog\'s defaults in this environment.')
+param appSettings object = {}
+
+// ---------- Secrets, operators, alerts ----------
 
 @secure()
-@description('Shared secret Vapi sends with each webhook (server.secret / X-Vapi-Secret).')
-param vapiWebhookSecret string
+@description('X-Vapi-Secret that Vapi sends (16+ characters). Empty keeps the Key Vault secret as it is.')
+param vapiWebhookSecret string = ''
 
 @secure()
-@description('Private API key for calls to the Vapi API.')
-param vapiApiKey string
+@description('Vapi private API key for reconciliation. Empty keeps the Key Vault secret as it is.')
+param vapiApiKey string = ''
+
+@description('Principal that runs scripts/deploy (uploads releases); empty to grant Storage Blob Data Contributor yourself.')
+param deployerPrincipalId string = ''
+
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param deployerPrincipalType string = 'User'
+
+param alertEmails array = []
+
+// ---------- Derived names and checks ----------
 
 var token = toLower(uniqueString(resourceGroup().id, appName, environmentName))
 var prefix = '${appName}-${environmentName}'
 var functionAppName = 'func-${prefix}-${take(token, 6)}'
-var storageAccountName = take('st${appName}${token}', 24)
-var keyVaultName = take('kv-${appName}-${token}', 24)
 var postgresServerName = 'psql-${prefix}-${take(token, 6)}'
-var deploymentContainerName = 'app-package'
 var databaseName = 'billing'
 
-var roleIds = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+// Connection budget (docs/decisions/0009): every instance's full pool must fit, with the reserve left free.
+var appConnections = maximumInstanceCount * poolSizePerInstance
+var serverConnectionsAvailable = postgresMaxConnections - postgresReservedConnections
+var budgetFits = pgBouncerEnabled
+  ? appConnections <= pgBouncerMaxClientConnections && pgBouncerPoolSize <= serverConnectionsAvailable
+  : appConnections <= serverConnectionsAvailable
+var connectionBudget = budgetFits
+  ? appConnections
+  : fail('Connection budget exceeded: ${maximumInstanceCount} instances x ${poolSizePerInstance} connections = ${appConnections}; the server has ${serverConnectionsAvailable} after the reserve (PgBouncer: ${pgBouncerEnabled}).')
+var pgBouncerAllowed = !pgBouncerEnabled || postgresSkuTier != 'Burstable'
+  ? true
+  : fail('The built-in PgBouncer needs General Purpose or Memory Optimized compute.')
+
+var secretNames = {
+  vapiWebhookSecret: 'vapi-webhook-secret'
+  vapiApiKey: 'vapi-api-key'
 }
 
-// ---------- Monitoring ----------
+// ---------- Modules ----------
 
-resource logs 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
-  name: 'log-${prefix}'
+module network 'modules/network.bicep' = {
+  name: 'network'
+  params: {
+    location: location
+    prefix: prefix
+    addressPrefix: vnetAddressPrefix
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    prefix: prefix
+    retentionDays: environmentName == 'prod' ? 90 : 30
+  }
+}
+
+// The migration identity: PostgreSQL's Entra administrator, used only by the migration job (infra/migrate.bicep).
+resource migrator 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: 'id-${prefix}-migrator'
   location: location
-  properties: {
-    sku: {
-      name: 'PerGB2018'
-    }
-    retentionInDays: 30
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    name: take('st${appName}${token}', 24)
+    deploymentContainerName: 'app-package'
+    publicNetworkAccess: trialPublicAccess
+    endpointSubnetId: network.outputs.endpointSubnetId
+    dnsZoneIds: network.outputs.dnsZoneIds
   }
 }
 
-resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
-  name: 'appi-${prefix}'
-  location: location
-  kind: 'web'
-  properties: {
-    Application_Type: 'web'
-    WorkspaceResourceId: logs.id
-    DisableLocalAuth: true // ingestion only with Entra (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)
+module releases 'modules/release-storage.bicep' = {
+  name: 'releases'
+  params: {
+    location: location
+    name: take('strel${appName}${token}', 24)
+    containerName: 'releases'
+    migratorPrincipalId: migrator.properties.principalId
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
   }
 }
 
-// ---------- Host storage (identity only, no account keys) ----------
-
-resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
-  name: storageAccountName
-  location: location
-  kind: 'StorageV2'
-  sku: {
-    name: 'Standard_LRS'
-  }
-  properties: {
-    allowBlobPublicAccess: false
-    allowSharedKeyAccess: false
-    defaultToOAuthAuthentication: true
-    minimumTlsVersion: 'TLS1_2'
-    supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
+module jobStorage 'modules/job-storage.bicep' = {
+  name: 'job-storage'
+  params: {
+    location: location
+    name: take('stjob${appName}${token}', 24)
+    endpointSubnetId: network.outputs.endpointSubnetId
+    privateDnsZoneId: network.outputs.dnsZoneIds.file
+    migratorPrincipalId: migrator.properties.principalId
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
-  parent: storage
-  name: 'default'
-}
-
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
-  parent: blobService
-  name: deploymentContainerName
-  properties: {
-    publicAccess: 'None'
-  }
-}
-
-// ---------- Function app: Flex Consumption, .NET isolated worker ----------
-
-resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
-  name: 'plan-${prefix}'
-  location: location
-  kind: 'functionapp'
-  sku: {
-    name: 'FC1'
-    tier: 'FlexConsumption'
-  }
-  properties: {
-    reserved: true // Linux
-  }
-}
-
-resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
-  name: functionAppName
-  location: location
-  kind: 'functionapp,linux'
-  identity: {
-    type: 'SystemAssigned'
-  }
-  properties: {
-    serverFarmId: plan.id
-    httpsOnly: true
-    siteConfig: {
-      minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-    }
-    functionAppConfig: {
-      deployment: {
-        storage: {
-          type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
-          authentication: {
-            type: 'SystemAssignedIdentity'
-          }
-        }
-      }
-      scaleAndConcurrency: {
-        maximumInstanceCount: maximumInstanceCount
-        instanceMemoryMB: instanceMemoryMB
-        alwaysReady: alwaysReadyHttpInstances > 0
-          ? [
-              {
-                name: 'http'
-                instanceCount: alwaysReadyHttpInstances
-              }
-            ]
-          : []
-      }
-      // Flex takes the language from here; FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION
-      // are not app settings on Flex.
-      runtime: {
-        name: 'dotnet-isolated'
-        version: '10.0'
-      }
+module vault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    location: location
+    name: take('kv-${appName}-${token}', 24)
+    publicNetworkAccess: trialPublicAccess
+    endpointSubnetId: network.outputs.endpointSubnetId
+    privateDnsZoneId: network.outputs.dnsZoneIds.vault
+    secretValues: {
+      '${secretNames.vapiWebhookSecret}': vapiWebhookSecret
+      '${secretNames.vapiApiKey}': vapiApiKey
     }
   }
-  dependsOn: [
-    deploymentContainer
-  ]
 }
 
-// Deployments authenticate with Entra (az CLI / func), never with publishing passwords.
-resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
-  parent: functionApp
-  name: 'scm'
-  properties: {
-    allow: false
-  }
-}
-
-resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
-  parent: functionApp
-  name: 'ftp'
-  properties: {
-    allow: false
-  }
-}
-
-// ---------- Key Vault (RBAC) with the Vapi secrets ----------
-
-resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
-  name: keyVaultName
-  location: location
-  properties: {
-    tenantId: tenant().tenantId
-    sku: {
-      family: 'A'
-      name: 'standard'
-    }
-    enableRbacAuthorization: true
-    enableSoftDelete: true
-    softDeleteRetentionInDays: 90
-    enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
-  }
-}
-
-resource webhookSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
-  parent: vault
-  name: 'vapi-webhook-secret'
-  properties: {
-    value: vapiWebhookSecret
-    contentType: 'text/plain'
-  }
-}
-
-resource apiKeySecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
-  parent: vault
-  name: 'vapi-api-key'
-  properties: {
-    value: vapiApiKey
-    contentType: 'text/plain'
-  }
-}
-
-// ---------- Role assignments for the app's system-assigned identity ----------
-
-resource storageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in [
-    roleIds.storageBlobDataOwner
-    roleIds.storageQueueDataContributor
-    roleIds.storageTableDataContributor
-  ]: {
-    name: guid(storage.id, functionApp.id, roleId)
-    scope: storage
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
-      principalId: functionApp.identity.principalId
-      principalType: 'ServicePrincipal'
-    }
-  }
-]
-
-resource appInsightsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, functionApp.id, roleIds.monitoringMetricsPublisher)
-  scope: appInsights
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.monitoringMetricsPublisher)
-    principalId: functionApp.identity.principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-resource vaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, functionApp.id, roleIds.keyVaultSecretsUser)
-  scope: vault
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
-    principalId: functionApp.identity.principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-// ---------- PostgreSQL Flexible Server, Microsoft Entra authentication only ----------
-
-resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
-  name: postgresServerName
-  location: location
-  sku: {
-    name: postgresSkuName
-    tier: postgresSkuTier
-  }
-  properties: {
+module postgres 'modules/postgres.bicep' = {
+  name: 'postgres'
+  params: {
+    location: location
+    name: postgresServerName
+    databaseName: databaseName
     version: postgresVersion
-    authConfig: {
-      activeDirectoryAuth: 'Enabled'
-      passwordAuth: 'Disabled' // no administratorLogin/password at all
-      tenantId: tenant().tenantId
-    }
-    storage: {
-      storageSizeGB: postgresStorageSizeGB
-      autoGrow: 'Enabled'
-    }
-    backup: {
-      backupRetentionDays: 14
-      geoRedundantBackup: 'Disabled'
-    }
-    highAvailability: {
-      mode: 'Disabled'
-    }
-    network: {
-      publicNetworkAccess: 'Enabled'
-    }
+    skuName: postgresSkuName
+    skuTier: postgresSkuTier
+    storageSizeGB: postgresStorageSizeGB
+    backupRetentionDays: postgresBackupRetentionDays
+    geoRedundantBackup: postgresGeoRedundantBackup
+    zoneRedundantHighAvailability: postgresZoneRedundantHighAvailability
+    pgBouncerEnabled: pgBouncerEnabled && pgBouncerAllowed
+    pgBouncerPoolSize: pgBouncerPoolSize
+    publicNetworkAccess: trialPublicAccess
+    allowedIpRanges: operatorIpRanges
+    endpointSubnetId: network.outputs.endpointSubnetId
+    privateDnsZoneId: network.outputs.dnsZoneIds.postgres
+    migratorObjectId: migrator.properties.principalId
+    migratorName: migrator.name
+    operatorsGroupObjectId: postgresOperatorsGroupObjectId
+    operatorsGroupName: postgresOperatorsGroupName
   }
 }
 
-// The resource name IS the principal's object ID; it must be known when the deployment starts
-// (BCP120), which is why the app's own identity cannot be made admin here without a module.
-resource postgresAdmin 'Microsoft.DBforPostgreSQL/flexibleServers/administrators@2025-08-01' = {
-  parent: postgres
-  name: pgAdminObjectId
-  properties: {
-    principalName: pgAdminPrincipalName
-    principalType: pgAdminPrincipalType
-    tenantId: tenant().tenantId
+// Username = the PostgreSQL role of the app's system identity, which is named after the app (infra/migrate.sh).
+var databaseConnectionString = join(
+  [
+    'Host=${postgres.outputs.host}'
+    'Port=${pgBouncerEnabled ? 6432 : 5432}'
+    'Database=${databaseName}'
+    'Username=${functionAppName}'
+    'SSL Mode=VerifyFull'
+    'Maximum Pool Size=${poolSizePerInstance}'
+  ],
+  ';'
+)
+
+module app 'modules/function-app.bicep' = {
+  name: 'function-app'
+  params: {
+    location: location
+    prefix: prefix
+    name: functionAppName
+    subnetId: network.outputs.appSubnetId
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    vaultName: vault.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    databaseConnectionString: databaseConnectionString
+    settings: union(
+      {
+        // Versionless Key Vault references (rotation is picked up); resolved with the system identity through
+        // the vault's private endpoint.
+        Vapi__Webhook__Secrets__0: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=${secretNames.vapiWebhookSecret})'
+        Vapi__ApiKey: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=${secretNames.vapiApiKey})'
+        // NCRONTAB in UTC (Linux plans ignore WEBSITE_TIME_ZONE); a %setting% binding has no default, so it is set.
+        BillingCycleSchedule: '0 5 * * * *'
+      },
+      appSettings
+    )
   }
 }
 
-// Child operations on one server run one at a time; chain them to avoid "server busy" conflicts.
-resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2025-08-01' = {
-  parent: postgres
-  name: databaseName
-  properties: {
-    charset: 'UTF8'
-    collation: 'en_US.utf8'
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    location: location
+    prefix: prefix
+    appInsightsName: monitoring.outputs.appInsightsName
+    workspaceId: monitoring.outputs.workspaceId
+    postgresServerName: postgres.outputs.name
+    alertEmails: alertEmails
+    connectionAlertThreshold: (pgBouncerEnabled ? pgBouncerPoolSize : serverConnectionsAvailable) * 8 / 10
   }
-  dependsOn: [
-    postgresAdmin
-  ]
 }
 
-// Flex Consumption has no fixed outbound IPs; without VNet integration the only public-access option
-// is the "Azure services" rule (0.0.0.0). Production: VNet-integrate the app and use a private endpoint.
-resource allowAzureServices 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2025-08-01' = {
-  parent: postgres
-  name: 'AllowAllAzureServicesAndResourcesWithinAzureIps'
-  properties: {
-    startIpAddress: '0.0.0.0'
-    endIpAddress: '0.0.0.0'
-  }
-  dependsOn: [
-    database
-  ]
-}
-
-// ---------- App settings (separate resource so they land after the role assignments) ----------
-
-resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
-  parent: functionApp
-  name: 'appsettings'
-  properties: {
-    // Identity-based host storage: blobs (keys, timer status, singleton leases), queues, tables.
-    AzureWebJobsStorage__accountName: storage.name
-    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
-    // Npgsql: no password; the app adds an Entra token through UsePeriodicPasswordProvider.
-    // Username = the PostgreSQL role created for the app identity (its name = the app name).
-    ConnectionStrings__Billing: 'Host=${postgres.properties.fullyQualifiedDomainName};Database=${databaseName};Username=${functionApp.name};SSL Mode=VerifyFull'
-    // Versionless Key Vault references: the platform resolves them with the system identity.
-    Vapi__Webhook__Secrets__0: '@Microsoft.KeyVault(SecretUri=${webhookSecret.properties.secretUri})'
-    Vapi__ApiKey: '@Microsoft.KeyVault(SecretUri=${apiKeySecret.properties.secretUri})'
-    // NCRONTAB in UTC (Linux plans ignore WEBSITE_TIME_ZONE): hourly at minute 5, so each client's period
-    // closes on time in its own zone.
-    BillingCycleSchedule: '0 5 * * * *'
-  }
-  dependsOn: [
-    storageRoles
-    appInsightsRole
-    vaultRole
-    allowAzureServices
-  ]
-}
-
-output functionAppName string = functionApp.name
-output functionAppUrl string = 'https://${functionApp.properties.defaultHostName}'
-output functionAppPrincipalId string = functionApp.identity.principalId
-output postgresHost string = postgres.properties.fullyQualifiedDomainName
-output keyVaultName string = vault.name
-
-@description('Run once as the Entra admin while connected to the `postgres` database.')
-output postgresAppRoleSql string = 'SELECT * FROM pgaadauth_create_principal_with_oid(\'${functionApp.name}\', \'${functionApp.identity.principalId}\', \'service\', false, false);'
+output functionAppName string = app.outputs.name
+output functionAppUrl string = 'https://${app.outputs.defaultHostName}'
+output functionAppPrincipalId string = app.outputs.principalId
+output postgresServerName string = postgres.outputs.name
+output postgresHost string = postgres.outputs.host
+output databaseName string = databaseName
+output keyVaultName string = vault.outputs.name
+output keyVaultSecretNames object = secretNames
+output releaseContainerUrl string = releases.outputs.containerUrl
+output migratorIdentityId string = migrator.id
+output migratorName string = migrator.name
+output jobsSubnetId string = network.outputs.jobsSubnetId
+output jobStorageName string = jobStorage.outputs.name
+output outboundIpAddress string = network.outputs.outboundIpAddress
+output appConnectionsAtFullScale int = connectionBudget
