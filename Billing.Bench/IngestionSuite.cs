@@ -110,7 +110,7 @@ public sealed class IngestionSuite : IBenchSuite
         http.Request.ContentLength = bytes.Length;
         http.Request.Headers["X-Vapi-Secret"] = Secret;
         http.Response.Body = Stream.Null;
-        var result = await function.Receive(http.Request, CancellationToken.None);
+        var result = await function.VapiWebhook(http.Request, CancellationToken.None);
         await result.ExecuteAsync(http);
         return http.Response.StatusCode;
     }

@@ -62,17 +62,17 @@ public sealed class ReportsSuite : IBenchSuite
             new("GET /invoices/{id}", "", (s, r) => Create<InvoiceFunctions>(s).GetInvoice(r, someInvoice.ToString(), default)),
             new("GET /clients/{clientId}/invoices", "", (s, r) => Create<InvoiceFunctions>(s).ListClientInvoices(r, "rpt_00042", default)),
             new("GET /reports/revenue?from=2024-01&to=2025-12&status=PAID", "from=2024-01&to=2025-12&status=PAID",
-                (s, r) => Create<ReportFunctions>(s).Revenue(r, default)),
-            new("GET /reports/top-clients?period=2025-11", "period=2025-11", (s, r) => Create<ReportFunctions>(s).TopClients(r, default)),
+                (s, r) => Create<ReportFunctions>(s).RevenueReport(r, default)),
+            new("GET /reports/top-clients?period=2025-11", "period=2025-11", (s, r) => Create<ReportFunctions>(s).TopClientsReport(r, default)),
             new("GET /reports/recent-invoices?since=2025-12-01T00:00:00Z", "since=2025-12-01T00:00:00Z",
-                (s, r) => Create<ReportFunctions>(s).RecentInvoices(r, default)),
+                (s, r) => Create<ReportFunctions>(s).RecentInvoicesReport(r, default)),
             new("GET /payments?status=FAILED", "status=FAILED", (s, r) => Create<PaymentFunctions>(s).ListPayments(r, default)),
             new("GET /usage?clientId=rpt_00042&from=2025-11-01T00:00:00Z", "clientId=rpt_00042&from=2025-11-01T00:00:00Z",
                 (s, r) => Create<UsageFunctions>(s).ListUsage(r, default)),
             new("GET /usage/unattributed", "", (s, r) => Create<UsageFunctions>(s).ListUnattributedUsage(r, default)),
             new("GET /reports/tools?period=2025-11&clientId=rpt_00042", "period=2025-11&clientId=rpt_00042",
-                (s, r) => Create<ReportFunctions>(s).Tools(r, default)),
-            new("GET /reports/margin?period=2025-11 (all clients)", "period=2025-11", (s, r) => Create<ReportFunctions>(s).Margin(r, default)),
+                (s, r) => Create<ReportFunctions>(s).ToolsReport(r, default)),
+            new("GET /reports/margin?period=2025-11 (all clients)", "period=2025-11", (s, r) => Create<ReportFunctions>(s).MarginReport(r, default)),
         ];
 
         context.Report($"{clients:N0} clients, 24 months of invoices ({clients * 24:N0}), {calls:N0} calls, {Readers} concurrent readers, " +

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Billing.Domain.Common;
 using Billing.Domain.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -23,19 +24,19 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKe
     {
         if (string.IsNullOrWhiteSpace(name))
         {
-            throw new ArgumentException("A key needs a name.", nameof(name));
+            throw new InvalidInputException("name", "A key needs a name.");
         }
         if ((scope == ApiKeyScope.Client) != (clientId is not null))
         {
-            throw new ArgumentException("A client key needs a client id, and only a client key has one.", nameof(clientId));
+            throw new InvalidInputException("clientId", "A client key needs a client id, and only a client key has one.");
         }
         if (clientId is not null && !await db.Clients.AnyAsync(c => c.ClientId == clientId, ct))
         {
-            throw new ArgumentException($"There is no client '{clientId}'.", nameof(clientId));
+            throw new InvalidInputException("clientId", $"There is no client '{clientId}'.");
         }
         if (expiresAt <= clock.GetUtcNow())
         {
-            throw new ArgumentException("The expiry must be in the future.", nameof(expiresAt));
+            throw new InvalidInputException("expiresAt", "The expiry must be in the future.");
         }
 
         var prefix = KeyStart + RandomToken(PrefixLength);

@@ -1,3 +1,4 @@
+using Billing.Domain.Common;
 using Billing.Domain.Data;
 using Billing.Domain.Usage;
 using Microsoft.EntityFrameworkCore;
@@ -21,12 +22,12 @@ public sealed class ClientService(BillingDbContext db)
     /// <summary>Adds a client, or returns false when one with that id exists (nothing is changed then).</summary>
     public async Task<bool> AddAsync(Client client, CancellationToken ct)
     {
-        Validate(client);
+        Validate(client).ThrowIfAny();
         if (await db.Clients.AnyAsync(c => c.ClientId == client.ClientId, ct))
         {
             return false;
         }
-        await EnsureAssistantsFreeAsync(client.ClientId, client.Assistants.Select(a => a.VapiId), ct);
+        await EnsureAssistantsFreeAsync(client.ClientId, client.Assistants.Select(a => a.VapiId), "assistants", ct);
         db.Clients.Add(client);
         await db.SaveChangesAsync(ct);
         return true;
@@ -35,7 +36,7 @@ public sealed class ClientService(BillingDbContext db)
     public async Task<Client> ChangeAsync(string clientId, ClientChanges changes, CancellationToken ct)
     {
         var client = await db.Clients.Include(c => c.Assistants).SingleOrDefaultAsync(c => c.ClientId == clientId, ct)
-                     ?? throw new ArgumentException($"There is no client '{clientId}'.", nameof(clientId));
+                     ?? throw new InvalidInputException("clientId", $"There is no client '{clientId}'.");
         client.Name = changes.Name ?? client.Name;
         client.MonthlyFee = changes.MonthlyFee ?? client.MonthlyFee;
         client.PricePerMinute = changes.PricePerMinute ?? client.PricePerMinute;
@@ -46,56 +47,40 @@ public sealed class ClientService(BillingDbContext db)
         client.PaymentTermDays = changes.PaymentTermDays ?? client.PaymentTermDays;
         client.MinuteRounding = changes.MinuteRounding ?? client.MinuteRounding;
         client.Email = changes.Email ?? client.Email;
-        Validate(client);
+        Validate(client).ThrowIfAny();
         var added = (changes.AddAssistants ?? []).Except(client.Assistants.Select(a => a.VapiId)).ToList();
-        await EnsureAssistantsFreeAsync(clientId, added, ct);
+        await EnsureAssistantsFreeAsync(clientId, added, "addAssistants", ct);
         client.Assistants.AddRange(added.Select(id => new ClientAssistant { VapiId = id, ClientId = clientId }));
         client.Assistants.RemoveAll(a => changes.RemoveAssistants?.Contains(a.VapiId) == true);
         await db.SaveChangesAsync(ct);
         return client;
     }
 
-    private async Task EnsureAssistantsFreeAsync(string clientId, IEnumerable<string> assistantIds, CancellationToken ct)
+    private async Task EnsureAssistantsFreeAsync(string clientId, IEnumerable<string> assistantIds, string field, CancellationToken ct)
     {
         var ids = assistantIds.ToList();
         var taken = await db.ClientAssistants.Where(a => a.Kind == VapiResourceKind.Assistant && ids.Contains(a.VapiId) && a.ClientId != clientId)
             .Select(a => a.VapiId + " (" + a.ClientId + ")").ToListAsync(ct);
         if (taken.Count > 0)
         {
-            throw new ArgumentException($"Assistant already mapped to another client: {string.Join(", ", taken)}.");
+            throw new InvalidInputException(field, $"Assistant already mapped to another client: {string.Join(", ", taken)}.");
         }
     }
 
-    private static void Validate(Client client)
-    {
-        if (string.IsNullOrWhiteSpace(client.ClientId) || client.ClientId.Length > 100)
-        {
-            throw new ArgumentException("The client id is required (at most 100 characters).");
-        }
-        if (client.MonthlyFee < 0 || client.PricePerMinute < 0 || client.IncludedMinutes < 0 || client.PaymentTermDays < 0)
-        {
-            throw new ArgumentException("Fees, rates, included minutes and payment terms cannot be negative.");
-        }
-        if (string.IsNullOrWhiteSpace(client.Name) || client.Name.Length > 200)
-        {
-            throw new ArgumentException("The client name is required (at most 200 characters).");
-        }
-        if (client.Currency.Length != 3 || !client.Currency.All(char.IsAsciiLetterUpper))
-        {
-            throw new ArgumentException($"'{client.Currency}' is not an ISO 4217 currency code such as RON.");
-        }
-        if (decimal.Round(client.MonthlyFee, 2) != client.MonthlyFee || decimal.Round(client.PricePerMinute, 4) != client.PricePerMinute)
-        {
-            // Stored as numeric(12,2) and numeric(10,4): more decimals would be rounded silently.
-            throw new ArgumentException("The monthly fee has at most 2 decimals and the price per minute at most 4.");
-        }
-        if (client.BillingDay is < 1 or > 28)
-        {
-            throw new ArgumentException("The billing day must be between 1 and 28.");
-        }
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(client.TimeZone, out _))
-        {
-            throw new ArgumentException($"'{client.TimeZone}' is not an IANA time zone (e.g. Europe/Bucharest).");
-        }
-    }
+    /// <summary>What the database cannot check, each named by the field of the API that sets it.</summary>
+    public static FieldErrors Validate(Client client) => new FieldErrors()
+        .Check(!string.IsNullOrWhiteSpace(client.ClientId) && client.ClientId.Length <= 100, "clientId", "Required, at most 100 characters.")
+        .Check(!string.IsNullOrWhiteSpace(client.Name) && client.Name.Length <= 200, "name", "Required, at most 200 characters.")
+        .Check(client.MonthlyFee >= 0, "monthlyFee", "Cannot be negative.")
+        // Stored as numeric(12,2) and numeric(10,4): more decimals would be rounded silently.
+        .Check(decimal.Round(client.MonthlyFee, 2) == client.MonthlyFee, "monthlyFee", "At most 2 decimals.")
+        .Check(client.PricePerMinute >= 0, "pricePerMinute", "Cannot be negative.")
+        .Check(decimal.Round(client.PricePerMinute, 4) == client.PricePerMinute, "pricePerMinute", "At most 4 decimals.")
+        .Check(client.IncludedMinutes >= 0, "includedMinutes", "Cannot be negative.")
+        .Check(client.PaymentTermDays >= 0, "paymentTermDays", "Cannot be negative.")
+        .Check(client.Currency.Length == 3 && client.Currency.All(char.IsAsciiLetterUpper), "currency",
+            $"'{client.Currency}' is not an ISO 4217 currency code such as RON.")
+        .Check(client.BillingDay is >= 1 and <= 28, "billingDay", "Between 1 and 28.")
+        .Check(TimeZoneInfo.TryFindSystemTimeZoneById(client.TimeZone, out _), "timeZone",
+            $"'{client.TimeZone}' is not an IANA time zone (e.g. Europe/Bucharest).");
 }

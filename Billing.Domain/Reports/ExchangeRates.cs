@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Billing.Domain.Common;
 using Billing.Domain.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -25,11 +26,11 @@ public sealed class ExchangeRates(BillingDbContext db, IHttpClientFactory http, 
     {
         if (rate <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(rate), "A rate must be positive.");
+            throw new InvalidInputException("rate", "A rate must be positive.");
         }
         if (!IsCurrency(currency) || !IsCurrency(quoteCurrency) || currency == quoteCurrency)
         {
-            throw new ArgumentException("Currencies are two different ISO 4217 codes such as USD and RON.", nameof(currency));
+            throw new InvalidInputException("currency", "Currencies are two different ISO 4217 codes such as USD and RON.");
         }
         var existing = await db.ExchangeRates.SingleOrDefaultAsync(r => r.Date == date && r.Currency == currency && r.QuoteCurrency == quoteCurrency, ct);
         if (existing is null)

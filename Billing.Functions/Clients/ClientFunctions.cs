@@ -2,9 +2,6 @@ using Billing.Domain.Access;
 using Billing.Domain.Clients;
 using Billing.Domain.Data;
 using Billing.Domain.Usage;
-using Billing.Functions.Infrastructure;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.EntityFrameworkCore;
 
 namespace Billing.Functions.Clients;
@@ -12,41 +9,30 @@ namespace Billing.Functions.Clients;
 /// <summary>Client management for operators (admin keys); reading clients for every key, narrowed to what it may see.</summary>
 public sealed class ClientFunctions(ClientService clients, BillingDbContext db, CallerResolver callers)
 {
-    [Function("ListClients")]
-    public async Task<IResult> ListClients(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "clients")] HttpRequest request, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Read, ct);
-        if (!caller.Succeeded)
+    [Function(nameof(ListClients))]
+    public Task<IResult> ListClients(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "clients")] HttpRequest request, CancellationToken ct) =>
+        callers.QueryAsync(request, Access.Read, ["active"], (caller, q) =>
         {
-            return caller.Problem!;
-        }
-        var q = new QueryParameters(request, "active");
-        var csv = Listing.WantsCsv(request, q);
-        var active = q.Text("active", 5);
-        q.Check(active is null or "true" or "false", "active", "Expected true or false.");
-        if (!q.Valid)
-        {
-            return q.Problem;
-        }
-        var list = await db.Clients.AsNoTracking().VisibleTo(caller.Caller!).Include(c => c.Assistants)
-            .Where(c => active == null || c.Active == (active == "true")).OrderBy(c => c.ClientId).ToListAsync(ct);
-        return Listing.Respond(csv, list.Select(ClientView.From).ToList());
-    }
+            var active = q.Text("active", 5);
+            q.Check(active is null or "true" or "false", "active", "Expected true or false.");
+            return q.RespondAsync(async () =>
+            {
+                var list = await db.Clients.AsNoTracking().VisibleTo(caller).Include(c => c.Assistants)
+                    .Where(c => active == null || c.Active == (active == "true")).OrderBy(c => c.ClientId).ToListAsync(ct);
+                return q.List(list.Select(ClientView.From).ToList());
+            });
+        }, ct);
 
-    [Function("GetClient")]
-    public async Task<IResult> GetClient(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "clients/{clientId}")] HttpRequest request, string clientId, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Read, ct);
-        if (!caller.Succeeded)
+    [Function(nameof(GetClient))]
+    public Task<IResult> GetClient(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "clients/{clientId}")] HttpRequest request, string clientId, CancellationToken ct) =>
+        callers.HandleAsync(request, Access.Read, async caller =>
         {
-            return caller.Problem!;
-        }
-        var client = await db.Clients.AsNoTracking().VisibleTo(caller.Caller!).Include(c => c.Assistants)
-            .SingleOrDefaultAsync(c => c.ClientId == clientId, ct);
-        return client is null ? Problems.NotFound($"No client '{clientId}'.") : TypedResults.Ok(ClientView.From(client));
-    }
+            var client = await db.Clients.AsNoTracking().VisibleTo(caller).Include(c => c.Assistants)
+                .SingleOrDefaultAsync(c => c.ClientId == clientId, ct);
+            return client is null ? NoClient(clientId) : TypedResults.Ok(ClientView.From(client));
+        }, ct);
 
     public sealed record CreateClientRequest
     {
@@ -65,59 +51,47 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         public bool ProrateFirstPeriod { get; init; }
         public bool BillVapiFaults { get; init; }
         public IReadOnlyList<string> Assistants { get; init; } = [];
+
+        public Client ToClient() => new()
+        {
+            ClientId = ClientId,
+            Name = Name,
+            Email = Email,
+            MonthlyFee = MonthlyFee,
+            PricePerMinute = PricePerMinute,
+            Currency = Currency,
+            BillingDay = BillingDay,
+            TimeZone = TimeZone,
+            BillingStartDate = BillingStartDate,
+            MinuteRounding = MinuteRounding,
+            IncludedMinutes = IncludedMinutes,
+            PaymentTermDays = PaymentTermDays,
+            ProrateFirstPeriod = ProrateFirstPeriod,
+            BillVapiFaults = BillVapiFaults,
+            Assistants = Assistants.Distinct().Select(id => new ClientAssistant { VapiId = id, ClientId = ClientId }).ToList(),
+        };
     }
 
-    [Function("CreateClient")]
-    public async Task<IResult> CreateClient(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "clients")] HttpRequest request, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Admin, ct);
-        if (!caller.Succeeded)
+    [Function(nameof(CreateClient))]
+    public Task<IResult> CreateClient(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "clients")] HttpRequest request, CancellationToken ct) =>
+        callers.HandleAsync<CreateClientRequest>(request, Access.Admin, async (_, body) =>
         {
-            return caller.Problem!;
-        }
-        var (body, problem) = await JsonBody.ReadAsync<CreateClientRequest>(request, ct);
-        if (body is null)
-        {
-            return problem!;
-        }
-        var client = new Client
-        {
-            ClientId = body.ClientId,
-            Name = body.Name,
-            Email = body.Email,
-            MonthlyFee = body.MonthlyFee,
-            PricePerMinute = body.PricePerMinute,
-            Currency = body.Currency,
-            BillingDay = body.BillingDay,
-            TimeZone = body.TimeZone,
-            BillingStartDate = body.BillingStartDate,
-            MinuteRounding = body.MinuteRounding,
-            IncludedMinutes = body.IncludedMinutes,
-            PaymentTermDays = body.PaymentTermDays,
-            ProrateFirstPeriod = body.ProrateFirstPeriod,
-            BillVapiFaults = body.BillVapiFaults,
-            Assistants = body.Assistants.Distinct().Select(id => new ClientAssistant { VapiId = id, ClientId = body.ClientId }).ToList(),
-        };
-        try
-        {
-            if (!await clients.AddAsync(client, ct))
+            var client = body.ToClient();
+            try
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-                    detail: $"A client '{body.ClientId}' exists already.");
+                if (!await clients.AddAsync(client, ct))
+                {
+                    return Problems.Conflict($"A client '{body.ClientId}' exists already.");
+                }
             }
-        }
-        catch (ArgumentException e)
-        {
-            return Problems.Refused(e);
-        }
-        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
-        {
-            // Created at the same moment by another request, or an assistant mapped meanwhile.
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: e.InnerException.Message);
-        }
-        return TypedResults.Created($"/api/clients/{client.ClientId}", ClientView.From((await clients.FindAsync(client.ClientId, ct))!));
-    }
+            catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+            {
+                // Created at the same moment by another request, or an assistant mapped meanwhile.
+                return Problems.Conflict(e.InnerException.Message);
+            }
+            return TypedResults.Created($"/api/clients/{client.ClientId}", ClientView.From((await clients.FindAsync(client.ClientId, ct))!));
+        }, ct);
 
     public sealed record UpdateClientRequest
     {
@@ -135,37 +109,23 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         public IReadOnlyList<string>? RemoveAssistants { get; init; }
     }
 
-    [Function("UpdateClient")]
-    public async Task<IResult> UpdateClient(
+    [Function(nameof(UpdateClient))]
+    public Task<IResult> UpdateClient(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "clients/{clientId}")] HttpRequest request, string clientId,
-        CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Admin, ct);
-        if (!caller.Succeeded)
+        CancellationToken ct) =>
+        callers.HandleAsync<UpdateClientRequest>(request, Access.Admin, async (_, body) =>
         {
-            return caller.Problem!;
-        }
-        var (body, problem) = await JsonBody.ReadAsync<UpdateClientRequest>(request, ct);
-        if (body is null)
-        {
-            return problem!;
-        }
-        if (await clients.FindAsync(clientId, ct) is null)
-        {
-            return Problems.NotFound($"No client '{clientId}'.");
-        }
-        try
-        {
+            if (await clients.FindAsync(clientId, ct) is null)
+            {
+                return NoClient(clientId);
+            }
             var changed = await clients.ChangeAsync(clientId, new ClientService.ClientChanges(body.Name, body.MonthlyFee, body.PricePerMinute,
                 body.BillingDay, body.TimeZone, body.Active, body.IncludedMinutes, body.PaymentTermDays, body.MinuteRounding, body.Email,
                 body.AddAssistants, body.RemoveAssistants), ct);
             return TypedResults.Ok(ClientView.From(changed));
-        }
-        catch (ArgumentException e)
-        {
-            return Problems.Refused(e);
-        }
-    }
+        }, ct);
+
+    private static IResult NoClient(string clientId) => Problems.NotFound($"No client '{clientId}'.");
 }
 
 public sealed record ClientView(string ClientId, string Name, string? Email, string MonthlyFee, string PricePerMinute, string Currency,

@@ -1,6 +1,4 @@
 using Billing.Domain.Access;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Billing.Functions.Infrastructure;
 
@@ -14,15 +12,15 @@ public enum Access
 }
 
 /// <summary>
-/// Turns the request's <c>Authorization: Bearer &lt;key&gt;</c> into a <see cref="Caller"/>, or into the 401/403
-/// problem to return. Function-level keys of Azure Functions may sit on top; these keys are what scope data.
+/// The one access check of the HTTP functions: turns the request's <c>Authorization: Bearer &lt;key&gt;</c> into a
+/// <see cref="Caller"/>, or into the 401/403 problem to return. Function-level keys of Azure Functions may sit on top;
+/// these keys are what scope data. Functions call <see cref="HandleAsync"/> (or its body and query forms), so the
+/// check, the body reading and the refused-input answer are written once.
 /// </summary>
 public sealed class CallerResolver(ApiKeyService keys)
 {
-    public sealed record Resolution(Caller? Caller, IResult? Problem)
-    {
-        public bool Succeeded => Caller is not null;
-    }
+    /// <summary>The caller, or the problem to answer with: exactly one of the two is set.</summary>
+    public sealed record Resolution(Caller? Caller, IResult? Problem);
 
     public async Task<Resolution> ResolveAsync(HttpRequest request, Access access, CancellationToken ct)
     {
@@ -30,30 +28,61 @@ public sealed class CallerResolver(ApiKeyService keys)
         const string scheme = "Bearer ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length)
         {
-            return new(null, Unauthorized("Send an API key as 'Authorization: Bearer <key>'."));
+            return new(null, Problems.BearerKeyRequired("Send an API key as 'Authorization: Bearer <key>'."));
         }
         var caller = await keys.AuthenticateAsync(header[scheme.Length..].Trim(), ct);
         if (caller is null)
         {
-            return new(null, Unauthorized("The API key is unknown, revoked or expired."));
+            return new(null, Problems.BearerKeyRequired("The API key is unknown, revoked or expired."));
         }
-        if (access == Access.Admin && !caller.IsAdmin)
-        {
-            return new(null, TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
-                detail: "This operation needs an admin key."));
-        }
-        return new(caller, null);
+        return access == Access.Admin && !caller.IsAdmin
+            ? new(null, Problems.Forbidden("This operation needs an admin key."))
+            : new(caller, null);
     }
 
-    private static IResult Unauthorized(string detail) => new WithChallenge(TypedResults.Problem(
-        statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail));
-
-    private sealed class WithChallenge(ProblemHttpResult inner) : IResult
+    /// <summary>Runs <paramref name="handle"/> for a caller with <paramref name="access"/>; anyone else gets the problem.
+    /// Input a service refuses (<see cref="InvalidInputException"/>) becomes a 422 naming its fields.</summary>
+    public async Task<IResult> HandleAsync(HttpRequest request, Access access, Func<Caller, Task<IResult>> handle, CancellationToken ct)
     {
-        public Task ExecuteAsync(HttpContext httpContext)
+        var (caller, problem) = await ResolveAsync(request, access, ct);
+        if (caller is null)
         {
-            httpContext.Response.Headers.WWWAuthenticate = "Bearer";
-            return inner.ExecuteAsync(httpContext);
+            return problem!;
+        }
+        try
+        {
+            return await handle(caller);
+        }
+        catch (InvalidInputException e)
+        {
+            return Problems.Refused(e);
         }
     }
+
+    /// <summary>As <see cref="HandleAsync"/>, with the JSON body read (only once the caller is known) and validated by
+    /// <see cref="IValidatedBody.Validate"/> when it has rules of its own.</summary>
+    public Task<IResult> HandleAsync<TBody>(HttpRequest request, Access access, Func<Caller, TBody, Task<IResult>> handle, CancellationToken ct)
+        where TBody : class => HandleAsync(request, access, async caller =>
+    {
+        var (body, problem) = await JsonBody.ReadAsync<TBody>(request, ct);
+        if (body is null)
+        {
+            return problem!;
+        }
+        return body is IValidatedBody validated && validated.Validate() is { IsEmpty: false } errors
+            ? Problems.Validation(errors)
+            : await handle(caller, body);
+    }, ct);
+
+    /// <summary>As <see cref="HandleAsync"/> for a listing or report: the query string is read with the
+    /// <paramref name="parameters"/> it may hold; the handler parses them and answers through <see cref="QueryParameters.RespondAsync"/>.</summary>
+    public Task<IResult> QueryAsync(HttpRequest request, Access access, string[] parameters,
+        Func<Caller, QueryParameters, Task<IResult>> handle, CancellationToken ct) =>
+        HandleAsync(request, access, caller => handle(caller, new QueryParameters(request, parameters)), ct);
+}
+
+/// <summary>A request body with rules beyond its JSON shape; the errors name its fields.</summary>
+public interface IValidatedBody
+{
+    FieldErrors Validate();
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Billing.Domain.Common;
 
 namespace Billing.Functions.Infrastructure;
 

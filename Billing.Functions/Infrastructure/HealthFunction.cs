@@ -1,6 +1,4 @@
 using Billing.Domain.Data;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +9,7 @@ public sealed class HealthFunction(BillingDbContext db, ILogger<HealthFunction> 
 {
     public sealed record HealthReport(string Status, string Database, IReadOnlyList<string> PendingMigrations);
 
-    [Function("Health")]
+    [Function(nameof(Health))]
     public async Task<IResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
         CancellationToken cancellationToken)

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Billing.Functions.Infrastructure;
 
@@ -17,7 +15,7 @@ public sealed class OpenApiFunction
 
     public static byte[] Json => Document.Value;
 
-    [Function("OpenApi")]
-    public IResult Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request) =>
+    [Function(nameof(OpenApi))]
+    public IResult OpenApi([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request) =>
         TypedResults.Bytes(Json, "application/json");
 }

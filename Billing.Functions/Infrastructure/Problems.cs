@@ -1,9 +1,9 @@
-using Microsoft.AspNetCore.Http;
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Billing.Functions.Infrastructure;
 
-/// <summary>The problem responses (RFC 9457) the functions share, so each kind reads the same everywhere.</summary>
+/// <summary>Every problem response (RFC 9457) the functions give, built here, so each kind reads the same everywhere.</summary>
 public static class Problems
 {
     public static ProblemHttpResult Unexpected() => TypedResults.Problem(
@@ -20,14 +20,23 @@ public static class Problems
             Detail = "See errors: " + string.Join(", ", errors.Keys),
         });
 
+    public static IResult Validation(FieldErrors errors, int statusCode = StatusCodes.Status400BadRequest) =>
+        Validation(errors.ToDictionary(), statusCode);
+
+    /// <summary>One field that is wrong.</summary>
+    public static IResult Invalid(string field, string message, int statusCode = StatusCodes.Status400BadRequest) =>
+        Validation(FieldErrors.Of(field, message), statusCode);
+
+    /// <summary>A well-formed request the domain refused, each field named as the request named it.</summary>
+    public static IResult Refused(InvalidInputException e) => Validation(e.Errors, StatusCodes.Status422UnprocessableEntity);
+
     /// <summary>Missing, or not the caller's to see: both read the same, so ids of other clients do not leak.</summary>
     public static IResult NotFound(string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
 
-    /// <summary>A well-formed request the domain refused (a service's <see cref="ArgumentException"/>), named by its parameter.</summary>
-    public static IResult Refused(ArgumentException e) => Validation(
-        new Dictionary<string, string[]> { [e.ParamName ?? "body"] = [e.Message.Split(" (Parameter")[0]] },
-        StatusCodes.Status422UnprocessableEntity);
+    /// <summary>The request is valid but collides with what exists (a duplicate id, a closed period).</summary>
+    public static IResult Conflict(string detail) => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail);
 
     public static IResult TooLarge(long limitBytes) => TypedResults.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,
@@ -37,19 +46,29 @@ public static class Problems
     public static IResult Unauthorized(string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail);
 
+    /// <summary>A 401 for the API's bearer keys, with the challenge that tells a client which scheme to use.</summary>
+    public static IResult BearerKeyRequired(string detail) => new WithHeader(Unauthorized(detail), "WWW-Authenticate", "Bearer");
+
+    public static IResult Forbidden(string detail) => TypedResults.Problem(
+        statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: detail);
+
+    /// <summary>A service outside our system (a rate feed) could not be read: nothing was stored.</summary>
+    public static IResult UpstreamUnavailable(string title, string detail) => TypedResults.Problem(
+        statusCode: StatusCodes.Status502BadGateway, title: title, detail: detail);
+
     /// <summary>The database could not be reached: the caller should retry later.</summary>
-    public static IResult DatabaseUnavailable(int retryAfterSeconds = 30) => new RetryAfterResult(
+    public static IResult DatabaseUnavailable(int retryAfterSeconds = 30) => new WithHeader(
         TypedResults.Problem(
             statusCode: StatusCodes.Status503ServiceUnavailable,
             title: "Database unavailable",
             detail: "The billing database could not be reached. Nothing was stored; retry later."),
-        retryAfterSeconds);
+        "Retry-After", retryAfterSeconds.ToString(CultureInfo.InvariantCulture));
 
-    private sealed class RetryAfterResult(IResult inner, int retryAfterSeconds) : IResult
+    private sealed class WithHeader(IResult inner, string name, string value) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            httpContext.Response.Headers[name] = value;
             return inner.ExecuteAsync(httpContext);
         }
     }

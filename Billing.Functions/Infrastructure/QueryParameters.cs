@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Billing.Domain.Common;
-using Microsoft.AspNetCore.Http;
 
 namespace Billing.Functions.Infrastructure;
 
@@ -16,6 +14,7 @@ public sealed partial class QueryParameters
     public QueryParameters(HttpRequest request, params string[] allowed)
     {
         _query = request.Query;
+        Csv = Listing.WantsCsv(request, this);
         foreach (var (name, values) in _query)
         {
             if (name != Listing.FormatParameter && !allowed.Contains(name, StringComparer.Ordinal))
@@ -35,6 +34,15 @@ public sealed partial class QueryParameters
 
     public IResult Problem => Problems.Validation(Errors);
 
+    /// <summary>Whether the caller asked for CSV (<see cref="Listing.WantsCsv"/>).</summary>
+    public bool Csv { get; }
+
+    /// <summary>The 400 problem naming every bad parameter, or, when all were good, the answer of <paramref name="run"/>.</summary>
+    public async Task<IResult> RespondAsync(Func<Task<IResult>> run) => Valid ? await run() : Problem;
+
+    /// <summary>A list in the format asked for.</summary>
+    public IResult List<T>(IReadOnlyList<T> items, string? nextCursor = null) => Listing.Respond(Csv, items, nextCursor);
+
     public void Fail(string name, string message) =>
         Errors[name] = Errors.TryGetValue(name, out var existing) ? [.. existing, message] : [message];
 
@@ -49,35 +57,33 @@ public sealed partial class QueryParameters
 
     private string? Raw(string name) => _query.TryGetValue(name, out var values) && values.Count == 1 ? values[0] : null;
 
-    public string? Text(string name, int maxLength = 100)
+    /// <summary>The parameter parsed, null when absent; when <paramref name="parse"/> refuses it, the error names it.</summary>
+    private T? Parse<T>(string name, Func<string, T?> parse, Func<string, string> error) where T : struct
     {
-        var value = Raw(name);
-        if (value is null)
+        if (Raw(name) is not { } value)
         {
             return null;
         }
-        if (value.Length > 0 && value.Length <= maxLength)
-        {
-            return value;
-        }
-        Fail(name, $"Expected 1 to {maxLength} characters.");
-        return null;
+        var parsed = parse(value);
+        Check(parsed is not null, name, error(value));
+        return parsed;
+    }
+
+    public string? Text(string name, int maxLength = 100)
+    {
+        var value = Raw(name);
+        var ok = value is { Length: > 0 } && value.Length <= maxLength;
+        Check(value is null || ok, name, $"Expected 1 to {maxLength} characters.");
+        return ok ? value : null;
     }
 
     /// <summary>A billing period, <c>YYYY-MM</c>.</summary>
     public string? Period(string name)
     {
         var value = Raw(name);
-        if (value is null)
-        {
-            return null;
-        }
-        if (PeriodPattern().IsMatch(value) && int.Parse(value[..4], CultureInfo.InvariantCulture) >= 2000)
-        {
-            return value;
-        }
-        Fail(name, $"'{value}' is not a period: expected YYYY-MM with a month 01-12, from 2000.");
-        return null;
+        var ok = value is not null && PeriodPattern().IsMatch(value) && int.Parse(value[..4], CultureInfo.InvariantCulture) >= 2000;
+        Check(value is null || ok, name, $"'{value}' is not a period: expected YYYY-MM with a month 01-12, from 2000.");
+        return ok ? value : null;
     }
 
     /// <summary>A period the endpoint cannot do without.</summary>
@@ -87,83 +93,27 @@ public sealed partial class QueryParameters
         return Period(name);
     }
 
-    public DateOnly? Date(string name)
-    {
-        var value = Raw(name);
-        if (value is null)
-        {
-            return null;
-        }
-        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-        {
-            return date;
-        }
-        Fail(name, $"'{value}' is not a date: expected YYYY-MM-DD.");
-        return null;
-    }
+    public DateOnly? Date(string name) => Parse(name,
+        v => DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : (DateOnly?)null,
+        v => $"'{v}' is not a date: expected YYYY-MM-DD.");
 
     /// <summary>An ISO 8601 instant with its offset (<c>2025-12-01T00:00:00Z</c>); a bare local time is ambiguous and refused.</summary>
-    public DateTimeOffset? Instant(string name)
-    {
-        var value = Raw(name);
-        if (value is null)
-        {
-            return null;
-        }
-        if (InstantPattern().IsMatch(value)
-            && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
-        {
-            return instant.ToUniversalTime();
-        }
-        Fail(name, $"'{value}' is not an instant: expected ISO 8601 with an offset, e.g. 2025-12-01T00:00:00Z.");
-        return null;
-    }
+    public DateTimeOffset? Instant(string name) => Parse(name,
+        v => InstantPattern().IsMatch(v) && DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant)
+            ? instant.ToUniversalTime()
+            : (DateTimeOffset?)null,
+        v => $"'{v}' is not an instant: expected ISO 8601 with an offset, e.g. 2025-12-01T00:00:00Z.");
 
-    public int Int(string name, int defaultValue, int min, int max)
-    {
-        var value = Raw(name);
-        if (value is null)
-        {
-            return defaultValue;
-        }
-        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
-        {
-            return number;
-        }
-        Fail(name, $"Expected a whole number from {min} to {max}.");
-        return defaultValue;
-    }
+    public int Int(string name, int defaultValue, int min, int max) => Parse(name,
+        v => int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max ? number : (int?)null,
+        _ => $"Expected a whole number from {min} to {max}.") ?? defaultValue;
 
-    public Guid? Id(string name)
-    {
-        var value = Raw(name);
-        if (value is null)
-        {
-            return null;
-        }
-        if (Guid.TryParse(value, out var id))
-        {
-            return id;
-        }
-        Fail(name, $"'{value}' is not an id (a UUID).");
-        return null;
-    }
+    public Guid? Id(string name) => Parse(name, v => Guid.TryParse(v, out var id) ? id : (Guid?)null, v => $"'{v}' is not an id (a UUID).");
 
     /// <summary>An enum spelled as the database spells it (<c>PAID</c>, <c>card</c>); any case is accepted.</summary>
-    public TEnum? Enum<TEnum>(string name, TextCase textCase) where TEnum : struct, System.Enum
-    {
-        var value = Raw(name);
-        if (value is null)
-        {
-            return null;
-        }
-        if (TextEnum.TryParse<TEnum>(value, out var parsed))
-        {
-            return parsed;
-        }
-        Fail(name, $"'{value}' is not one of {string.Join(", ", TextEnum.AllTexts<TEnum>(textCase))}.");
-        return null;
-    }
+    public TEnum? Enum<TEnum>(string name, TextCase textCase) where TEnum : struct, System.Enum => Parse(name,
+        v => TextEnum.TryParse<TEnum>(v, out var parsed) ? parsed : (TEnum?)null,
+        v => $"'{v}' is not one of {string.Join(", ", TextEnum.AllTexts<TEnum>(textCase))}.");
 
     /// <summary>Refuses a range whose start is after its end.</summary>
     public void Range<T>(T? from, T? to, string fromName, string toName) where T : struct, IComparable<T>

@@ -1,5 +1,4 @@
 using Billing.Domain.Invoicing;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 
 namespace Billing.Functions.Invoicing;
@@ -11,8 +10,8 @@ namespace Billing.Functions.Invoicing;
 /// </summary>
 public sealed class BillingCycleFunction(BillingCycle cycle, TimeProvider clock, ILogger<BillingCycleFunction> logger)
 {
-    [Function("BillingCycle")]
-    public async Task Run([TimerTrigger("%BillingCycleSchedule%")] TimerInfo timer, CancellationToken ct)
+    [Function(nameof(BillingCycle))]
+    public async Task BillingCycle([TimerTrigger("%BillingCycleSchedule%")] TimerInfo timer, CancellationToken ct)
     {
         if (timer.IsPastDue)
         {

@@ -1,6 +1,4 @@
 using Billing.Domain.Invoicing;
-using Billing.Domain.Reports;
-using Billing.Functions.Infrastructure;
 using static Billing.Functions.Infrastructure.Formats;
 
 namespace Billing.Functions.Invoicing;

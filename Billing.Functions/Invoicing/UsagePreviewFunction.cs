@@ -1,29 +1,20 @@
 using Billing.Domain.Invoicing;
-using Billing.Functions.Infrastructure;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Billing.Functions.Invoicing;
 
 /// <summary>The open period's running total: the invoice as it would be if the period closed now.</summary>
 public sealed class UsagePreviewFunction(BillingCycle cycle, CallerResolver callers)
 {
-    [Function("GetCurrentUsage")]
-    public async Task<IResult> GetCurrentUsage(
+    [Function(nameof(GetCurrentUsage))]
+    public Task<IResult> GetCurrentUsage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "clients/{clientId}/usage/current")] HttpRequest request,
-        string clientId, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Read, ct);
-        if (!caller.Succeeded)
+        string clientId, CancellationToken ct) =>
+        callers.HandleAsync(request, Access.Read, async caller =>
         {
-            return caller.Problem!;
-        }
-        // Another client's id answers exactly like an unknown one, so ids do not leak.
-        var preview = caller.Caller!.CanRead(clientId) ? await cycle.PreviewAsync(clientId, ct) : null;
-        return preview is null
-            ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No client '{clientId}'.")
-            : TypedResults.Ok(InvoiceView.From(preview));
-    }
+            // Another client's id answers exactly like an unknown one, so ids do not leak.
+            var preview = caller.CanRead(clientId) ? await cycle.PreviewAsync(clientId, ct) : null;
+            return preview is null ? Problems.NotFound($"No client '{clientId}'.") : TypedResults.Ok(InvoiceView.From(preview));
+        }, ct);
 }
 
 /// <summary>An invoice as the HTTP API shows it: money as strings with exactly 2 decimals, with its currency.</summary>

@@ -1,78 +1,44 @@
 using Billing.Domain.Access;
-using Billing.Functions.Infrastructure;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Billing.Functions.Keys;
 
 /// <summary>API keys, managed by admins: created (the plain key is shown once), listed and revoked.</summary>
 public sealed class KeyFunctions(ApiKeyService keys, CallerResolver callers)
 {
-    [Function("ListKeys")]
-    public async Task<IResult> ListKeys(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "keys")] HttpRequest request, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Admin, ct);
-        if (!caller.Succeeded)
-        {
-            return caller.Problem!;
-        }
-        var q = new QueryParameters(request);
-        var csv = Listing.WantsCsv(request, q);
-        return q.Valid ? Listing.Respond(csv, (await keys.ListAsync(ct)).Select(KeyView.From).ToList()) : q.Problem;
-    }
+    [Function(nameof(ListKeys))]
+    public Task<IResult> ListKeys(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "keys")] HttpRequest request, CancellationToken ct) =>
+        callers.QueryAsync(request, Access.Admin, [], (_, q) =>
+            q.RespondAsync(async () => q.List((await keys.ListAsync(ct)).Select(KeyView.From).ToList())), ct);
 
-    public sealed record CreateKeyRequest
+    public sealed record CreateKeyRequest : IValidatedBody
     {
         public required string Name { get; init; }
         /// <summary><c>admin</c>, <c>reporting</c> or <c>client</c> (with <see cref="ClientId"/>).</summary>
         public required string Scope { get; init; }
         public string? ClientId { get; init; }
         public DateTimeOffset? ExpiresAt { get; init; }
+
+        public FieldErrors Validate() => new FieldErrors()
+            .Check(TextEnum.TryParse<ApiKeyScope>(Scope, out _), "scope", "Expected admin, reporting or client.");
     }
 
-    [Function("CreateKey")]
-    public async Task<IResult> CreateKey(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "keys")] HttpRequest request, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Admin, ct);
-        if (!caller.Succeeded)
+    [Function(nameof(CreateKey))]
+    public Task<IResult> CreateKey(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "keys")] HttpRequest request, CancellationToken ct) =>
+        callers.HandleAsync<CreateKeyRequest>(request, Access.Admin, async (_, body) =>
         {
-            return caller.Problem!;
-        }
-        var (body, problem) = await JsonBody.ReadAsync<CreateKeyRequest>(request, ct);
-        if (body is null)
-        {
-            return problem!;
-        }
-        if (!Domain.Common.TextEnum.TryParse<ApiKeyScope>(body.Scope, out var scope))
-        {
-            return Problems.Validation(new Dictionary<string, string[]> { ["scope"] = ["Expected admin, reporting or client."] });
-        }
-        try
-        {
-            var created = await keys.CreateAsync(body.Name, scope, body.ClientId, body.ExpiresAt, ct);
+            var created = await keys.CreateAsync(body.Name, TextEnum.Parse<ApiKeyScope>(body.Scope), body.ClientId, body.ExpiresAt, ct);
             return TypedResults.Created($"/api/keys/{created.Key.Id}", new CreatedKeyView(KeyView.From(created.Key), created.PlainKey));
-        }
-        catch (ArgumentException e)
-        {
-            return Problems.Refused(e);
-        }
-    }
+        }, ct);
 
-    [Function("RevokeKey")]
-    public async Task<IResult> RevokeKey(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "keys/{id}")] HttpRequest request, string id, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Admin, ct);
-        if (!caller.Succeeded)
-        {
-            return caller.Problem!;
-        }
-        return Guid.TryParse(id, out var keyId) && await keys.RevokeAsync(keyId, ct)
-            ? TypedResults.NoContent()
-            : Problems.NotFound($"No active key '{id}'.");
-    }
+    [Function(nameof(RevokeKey))]
+    public Task<IResult> RevokeKey(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "keys/{id}")] HttpRequest request, string id, CancellationToken ct) =>
+        callers.HandleAsync(request, Access.Admin, async _ =>
+            Guid.TryParse(id, out var keyId) && await keys.RevokeAsync(keyId, ct)
+                ? TypedResults.NoContent()
+                : Problems.NotFound($"No active key '{id}'."), ct);
 }
 
 /// <summary>A key as listed: never its secret or hash.</summary>

@@ -1,39 +1,25 @@
-using Billing.Domain.Common;
+using Billing.Domain.Access;
 using Billing.Domain.Payments;
-using Billing.Domain.Reports;
-using Billing.Functions.Infrastructure;
 using Billing.Functions.Invoicing;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Billing.Functions.Payments;
 
 /// <summary>Payments: listed to reporting tools (the seed's failed-payments monitor), recorded by operators.</summary>
 public sealed class PaymentFunctions(ReportQueries reports, PaymentService payments, CallerResolver callers)
 {
-    [Function("ListPayments")]
-    public async Task<IResult> ListPayments(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "payments")] HttpRequest request, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Read, ct);
-        if (!caller.Succeeded)
+    [Function(nameof(ListPayments))]
+    public Task<IResult> ListPayments(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "payments")] HttpRequest request, CancellationToken ct) =>
+        callers.QueryAsync(request, Access.Read, ["status", "invoiceId", "clientId", "limit"], (caller, q) =>
         {
-            return caller.Problem!;
-        }
-        var q = new QueryParameters(request, "status", "invoiceId", "clientId", "limit");
-        var csv = Listing.WantsCsv(request, q);
-        var status = q.Enum<PaymentStatus>("status", TextCase.Upper);
-        var (invoiceId, clientId) = (q.Id("invoiceId"), q.Text("clientId"));
-        var limit = q.Int("limit", 100, 1, ReportQueries.MaxLimit);
-        if (!q.Valid)
-        {
-            return q.Problem;
-        }
-        var rows = await reports.PaymentsAsync(caller.Caller!, status, invoiceId, clientId, limit, ct);
-        return Listing.Respond(csv, rows.Select(PaymentView.From).ToList());
-    }
+            var status = q.Enum<PaymentStatus>("status", TextCase.Upper);
+            var (invoiceId, clientId) = (q.Id("invoiceId"), q.Text("clientId"));
+            var limit = q.Int("limit", 100, 1, ReportQueries.MaxLimit);
+            return q.RespondAsync(async () =>
+                q.List((await reports.PaymentsAsync(caller, status, invoiceId, clientId, limit, ct)).Select(PaymentView.From).ToList()));
+        }, ct);
 
-    public sealed record RecordPaymentRequest
+    public sealed record RecordPaymentRequest : IValidatedBody
     {
         public required Guid InvoiceId { get; init; }
         public required decimal Amount { get; init; }
@@ -42,39 +28,28 @@ public sealed class PaymentFunctions(ReportQueries reports, PaymentService payme
         public PaymentStatus Status { get; init; } = PaymentStatus.Completed;
         public string? TransactionId { get; init; }
         public DateTimeOffset? PaidAt { get; init; }
+
+        public FieldErrors Validate() => new FieldErrors()
+            .Check(TransactionId is null or { Length: > 0 and <= 200 }, "transactionId", "Expected 1 to 200 characters.");
     }
 
     /// <summary>Records a payment (admin). A repeated transactionId answers 200 with the payment already recorded.</summary>
-    [Function("RecordPayment")]
-    public async Task<IResult> RecordPayment(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments")] HttpRequest request, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Admin, ct);
-        if (!caller.Succeeded)
+    [Function(nameof(RecordPayment))]
+    public Task<IResult> RecordPayment(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments")] HttpRequest request, CancellationToken ct) =>
+        callers.HandleAsync<RecordPaymentRequest>(request, Access.Admin, async (caller, body) =>
         {
-            return caller.Problem!;
-        }
-        var (body, problem) = await JsonBody.ReadAsync<RecordPaymentRequest>(request, ct);
-        if (body is null)
-        {
-            return problem!;
-        }
-        if (body.TransactionId is { Length: 0 or > 200 })
-        {
-            return Problems.Validation(new Dictionary<string, string[]> { ["transactionId"] = ["Expected 1 to 200 characters."] });
-        }
-        var result = await payments.RecordAsync(new PaymentService.NewPayment(body.InvoiceId, body.Amount, body.Currency, body.Method, body.Status,
-            body.TransactionId, body.PaidAt), ct);
-        return result.Outcome switch
-        {
-            PaymentService.Outcome.InvoiceNotFound => Problems.NotFound($"No invoice '{body.InvoiceId}'."),
-            PaymentService.Outcome.Refused => Problems.Validation(new Dictionary<string, string[]> { ["payment"] = [result.Reason!] },
-                StatusCodes.Status422UnprocessableEntity),
-            _ => await ViewAsync(caller.Caller!, result, ct),
-        };
-    }
+            var result = await payments.RecordAsync(new PaymentService.NewPayment(body.InvoiceId, body.Amount, body.Currency, body.Method,
+                body.Status, body.TransactionId, body.PaidAt), ct);
+            return result.Outcome switch
+            {
+                PaymentService.Outcome.InvoiceNotFound => Problems.NotFound($"No invoice '{body.InvoiceId}'."),
+                PaymentService.Outcome.Refused => Problems.Invalid("payment", result.Reason!, StatusCodes.Status422UnprocessableEntity),
+                _ => await ViewAsync(caller, result, ct),
+            };
+        }, ct);
 
-    private async Task<IResult> ViewAsync(Domain.Access.Caller caller, PaymentService.Result result, CancellationToken ct)
+    private async Task<IResult> ViewAsync(Caller caller, PaymentService.Result result, CancellationToken ct)
     {
         var row = (await reports.PaymentsAsync(caller, null, result.Payment!.InvoiceId, null, ReportQueries.MaxLimit, ct))
             .Single(p => p.Id == result.Payment.Id);

@@ -1,5 +1,3 @@
-using Billing.Domain.Reports;
-using Billing.Functions.Infrastructure;
 using static Billing.Functions.Infrastructure.Formats;
 
 namespace Billing.Functions.Reports;

@@ -1,7 +1,3 @@
-using Billing.Domain.Reports;
-using Billing.Functions.Infrastructure;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Azure.Functions.Worker;
 using static Billing.Functions.Infrastructure.Formats;
 
 namespace Billing.Functions.Usage;
@@ -9,48 +5,39 @@ namespace Billing.Functions.Usage;
 /// <summary>Call-level usage for audits, and the calls no client is mapped to yet.</summary>
 public sealed class UsageFunctions(ReportQueries reports, CallerResolver callers)
 {
-    [Function("ListUsage")]
+    [Function(nameof(ListUsage))]
     public Task<IResult> ListUsage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "usage")] HttpRequest request, CancellationToken ct) =>
         ListAsync(request, unattributedOnly: false, ct);
 
     /// <summary>Calls whose assistant maps to no client; the cycle bills them once a mapping exists. Client keys see none.</summary>
-    [Function("ListUnattributedUsage")]
+    [Function(nameof(ListUnattributedUsage))]
     public Task<IResult> ListUnattributedUsage(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "usage/unattributed")] HttpRequest request, CancellationToken ct) =>
         ListAsync(request, unattributedOnly: true, ct);
 
-    private async Task<IResult> ListAsync(HttpRequest request, bool unattributedOnly, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Read, ct);
-        if (!caller.Succeeded)
-        {
-            return caller.Problem!;
-        }
-        var q = unattributedOnly
-            ? new QueryParameters(request, "from", "to", "limit", "cursor")
-            : new QueryParameters(request, "clientId", "from", "to", "limit", "cursor");
-        var csv = Listing.WantsCsv(request, q);
-        var clientId = unattributedOnly ? null : q.Text("clientId");
-        var (from, to) = (q.Instant("from"), q.Instant("to"));
-        q.Range(from, to, "from", "to");
-        var limit = q.Int("limit", 100, 1, ReportQueries.MaxLimit);
-        var cursor = q.Text("cursor", 1000);
-        if (!q.Valid)
-        {
-            return q.Problem;
-        }
-        try
-        {
-            var page = await reports.UsageAsync(caller.Caller!, clientId, unattributedOnly, from, to, limit, cursor, ct);
-            return Listing.Respond(csv, page.Items.Select(UsageView.From).ToList(), page.NextCursor);
-        }
-        catch (InvalidCursorException e)
-        {
-            q.Fail("cursor", e.Message + " Start again without one.");
-            return q.Problem;
-        }
-    }
+    private Task<IResult> ListAsync(HttpRequest request, bool unattributedOnly, CancellationToken ct) =>
+        callers.QueryAsync(request, Access.Read, unattributedOnly ? ["from", "to", "limit", "cursor"] : ["clientId", "from", "to", "limit", "cursor"],
+            (caller, q) =>
+            {
+                var clientId = unattributedOnly ? null : q.Text("clientId");
+                var (from, to) = (q.Instant("from"), q.Instant("to"));
+                q.Range(from, to, "from", "to");
+                var limit = q.Int("limit", 100, 1, ReportQueries.MaxLimit);
+                var cursor = q.Text("cursor", 1000);
+                return q.RespondAsync(async () =>
+                {
+                    try
+                    {
+                        var page = await reports.UsageAsync(caller, clientId, unattributedOnly, from, to, limit, cursor, ct);
+                        return q.List(page.Items.Select(UsageView.From).ToList(), page.NextCursor);
+                    }
+                    catch (InvalidCursorException e)
+                    {
+                        return Problems.Invalid("cursor", e.Message + " Start again without one.");
+                    }
+                });
+            }, ct);
 }
 
 /// <summary>One call: its times, what it measured, our price (in the client's currency) and Vapi's cost (USD).</summary>

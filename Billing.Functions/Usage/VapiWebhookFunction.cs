@@ -1,8 +1,5 @@
 using System.Buffers;
 using Billing.Domain.Usage;
-using Billing.Functions.Infrastructure;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -21,8 +18,8 @@ public sealed class VapiWebhookFunction(
 {
     public sealed record Acknowledgement(string MessageType, bool Stored, string? CallId = null, string? Outcome = null, bool Incomplete = false);
 
-    [Function("VapiWebhook")]
-    public async Task<IResult> Receive(
+    [Function(nameof(VapiWebhook))]
+    public async Task<IResult> VapiWebhook(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "vapi/webhook")] HttpRequest request,
         CancellationToken ct)
     {

@@ -63,7 +63,7 @@ public sealed class VapiWebhookFunctionTests(TestDatabase database) : IClassFixt
         await using var scope = services.CreateAsyncScope();
         var function = ActivatorUtilities.CreateInstance<VapiWebhookFunction>(scope.ServiceProvider);
         var context = HttpTesting.NewContext(scope.ServiceProvider, "POST", "/api/vapi/webhook", body: body, headers: headers);
-        return await HttpTesting.ExecuteAsync(await function.Receive(context.Request, CancellationToken.None), context);
+        return await HttpTesting.ExecuteAsync(await function.VapiWebhook(context.Request, CancellationToken.None), context);
     }
 
     private async Task<List<UsageLog>> RowsAsync(string callId)
@@ -456,7 +456,7 @@ public sealed class VapiWebhookFunctionTests(TestDatabase database) : IClassFixt
         var context = HttpTesting.NewContext(scope.ServiceProvider, "POST", body: body, headers: new() { ["X-Vapi-Secret"] = Secret });
         context.Request.ContentLength = null;
         var function = ActivatorUtilities.CreateInstance<VapiWebhookFunction>(scope.ServiceProvider);
-        var chunked = await HttpTesting.ExecuteAsync(await function.Receive(context.Request, default), context);
+        var chunked = await HttpTesting.ExecuteAsync(await function.VapiWebhook(context.Request, default), context);
         Assert.Equal(413, chunked.Status);
         Assert.Empty(await RowsAsync("99999999-0000-4000-8000-000000000001"));
     }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Billing.Domain.Access;
 using Billing.Domain.Clients;
+using Billing.Domain.Common;
 using Billing.Functions.Infrastructure;
 using Billing.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -73,9 +74,16 @@ public sealed class ApiKeyServiceTests(TestDatabase database) : IClassFixture<Te
     [Fact]
     public async Task A_client_key_needs_an_existing_client()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => WithKeysAsync(k => k.CreateAsync("x", ApiKeyScope.Client, "nobody", null, default)));
-        await Assert.ThrowsAsync<ArgumentException>(() => WithKeysAsync(k => k.CreateAsync("x", ApiKeyScope.Client, null, null, default)));
-        await Assert.ThrowsAsync<ArgumentException>(() => WithKeysAsync(k => k.CreateAsync("x", ApiKeyScope.Admin, "dr_serban", null, default)));
+        foreach (var refused in new[]
+                 {
+                     () => WithKeysAsync(k => k.CreateAsync("x", ApiKeyScope.Client, "nobody", null, default)),
+                     () => WithKeysAsync(k => k.CreateAsync("x", ApiKeyScope.Client, null, null, default)),
+                     () => WithKeysAsync(k => k.CreateAsync("x", ApiKeyScope.Admin, "dr_serban", null, default)),
+                 })
+        {
+            var e = await Assert.ThrowsAsync<InvalidInputException>(refused);
+            Assert.Equal(["clientId"], e.Errors.ToDictionary().Keys);
+        }
     }
 
     [Theory]
@@ -90,7 +98,7 @@ public sealed class ApiKeyServiceTests(TestDatabase database) : IClassFixture<Te
 
         var resolution = await scope.ServiceProvider.GetRequiredService<CallerResolver>().ResolveAsync(context.Request, Access.Read, default);
 
-        Assert.False(resolution.Succeeded);
+        Assert.Null(resolution.Caller);
         var response = await HttpTesting.ExecuteAsync(resolution.Problem!, context);
         Assert.Equal(status, response.Status);
         Assert.Equal("Bearer", response.Headers.WWWAuthenticate.ToString());
@@ -106,7 +114,7 @@ public sealed class ApiKeyServiceTests(TestDatabase database) : IClassFixture<Te
             headers: new Dictionary<string, string> { ["Authorization"] = "Bearer " + reporting.PlainKey });
         var resolver = scope.ServiceProvider.GetRequiredService<CallerResolver>();
 
-        Assert.True((await resolver.ResolveAsync(context.Request, Access.Read, default)).Succeeded);
+        Assert.NotNull((await resolver.ResolveAsync(context.Request, Access.Read, default)).Caller);
         var admin = await resolver.ResolveAsync(context.Request, Access.Admin, default);
         Assert.Equal(403, (await HttpTesting.ExecuteAsync(admin.Problem!, context)).Status);
     }

@@ -211,6 +211,7 @@ public sealed class ReportingApiTests(TestDatabase database) : IClassFixture<Tes
         var byReporting = await world.Api.SendAsync("PATCH", $"/api/clients/{clientId}", world.ReportingKey, """{"active":true}""");
 
         Assert.Equal((201, 409, 422, 200, 403), (created.Status, again.Status, badZone.Status, changed.Status, byReporting.Status));
+        Assert.True(badZone.Json.GetProperty("errors").TryGetProperty("timeZone", out _), badZone.Body);
         Assert.Equal(("700.50", false), (changed.Json.GetProperty("monthlyFee").GetString(), changed.Json.GetProperty("active").GetBoolean()));
 
         var key = await world.Api.SendAsync("POST", "/api/keys", world.AdminKey, $$"""{"name":"new portal","scope":"client","clientId":"{{clientId}}"}""");
@@ -231,5 +232,6 @@ public sealed class ReportingApiTests(TestDatabase database) : IClassFixture<Tes
         var negative = await world.Api.SendAsync("PUT", "/api/exchange-rates", world.AdminKey,
             """{"date":"2026-01-15","currency":"USD","quoteCurrency":"RON","rate":-1}""");
         Assert.Equal(422, negative.Status);
+        Assert.True(negative.Json.GetProperty("errors").TryGetProperty("rate", out _), negative.Body);
     }
 }
