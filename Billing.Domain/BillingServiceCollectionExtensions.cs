@@ -3,6 +3,7 @@ using Billing.Domain.Data;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Payments;
 using Billing.Domain.Reports;
+using Billing.Domain.Settings;
 using Billing.Domain.Usage;
 using Billing.Domain.Vapi;
 using Microsoft.EntityFrameworkCore;
@@ -23,6 +24,7 @@ public static class BillingServiceCollectionExtensions
     public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSettingsChecks(configuration);
 
         services.AddOptions<DatabaseOptions>()
             .Configure(o =>
