@@ -18,6 +18,7 @@ internal static class CliApp
             InvoiceCommands.Create(environment),
             KeyCommands.Create(environment),
             RateCommands.Create(environment),
+            OutboxCommands.Create(environment),
         };
         var invocation = new InvocationConfiguration { Output = environment.Out, Error = environment.Error, EnableDefaultExceptionHandler = false };
         try

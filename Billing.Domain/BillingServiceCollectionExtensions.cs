@@ -1,6 +1,8 @@
 using Billing.Domain.Access;
 using Billing.Domain.Data;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Mail;
+using Billing.Domain.Outbox;
 using Billing.Domain.Payments;
 using Billing.Domain.Reports;
 using Billing.Domain.Settings;
@@ -57,6 +59,8 @@ public static class BillingServiceCollectionExtensions
         services.AddVapi(configuration);
         services.AddUsageRecording(configuration);
         services.AddInvoicing(configuration);
+        services.AddOutbox(configuration);
+        services.AddMail(configuration);
 
         return services;
     }

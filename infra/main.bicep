@@ -294,6 +294,8 @@ module app 'modules/function-app.bicep' = {
         Vapi__ApiKey: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=${secretNames.vapiApiKey})'
         // NCRONTAB in UTC (Linux plans ignore WEBSITE_TIME_ZONE); a %setting% binding has no default, so it is set.
         BillingCycleSchedule: '0 5 * * * *'
+        // Every minute: invoice e-mails leave within a minute of issue (the outbox, docs/decisions).
+        OutboxSchedule: '0 * * * * *'
       },
       appSettings
     )

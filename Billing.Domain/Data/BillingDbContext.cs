@@ -1,6 +1,7 @@
 using Billing.Domain.Access;
 using Billing.Domain.Clients;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Outbox;
 using Billing.Domain.Payments;
 using Billing.Domain.Reports;
 using Billing.Domain.Usage;
@@ -21,6 +22,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<Payment> Payments => Set<Payment>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<ExchangeRate> ExchangeRates => Set<ExchangeRate>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BillingDbContext).Assembly);

@@ -76,6 +76,28 @@ public static class SettingsCatalog
         new("Billing:ReconciliationEnabled", "true", false, RequiredIn.Nowhere, "Reconcile with Vapi's `GET /call` before invoicing."),
         new("Billing:ReconciliationIntervalHours", "24", false, RequiredIn.Nowhere, "Reconcile at least this often, even when nothing is due."),
 
+        // Outbox and e-mail
+        new("OutboxSchedule", null, false, RequiredIn.Everywhere,
+            "NCRONTAB (UTC) of the outbox delivery timer, read by the host (`%OutboxSchedule%`): `0 * * * * *` delivers every minute.", ReadBy.Host),
+        new("Outbox:MaxAttempts", "8", false, RequiredIn.Nowhere, "Deliveries a message gets before it is dead-lettered with its last error."),
+        new("Outbox:BaseDelaySeconds", "30", false, RequiredIn.Nowhere, "Wait after a first failed delivery; it doubles per further failure, with jitter."),
+        new("Outbox:MaxDelaySeconds", "21600", false, RequiredIn.Nowhere, "Longest wait between two deliveries of a message."),
+        new("Outbox:BatchSize", "10", false, RequiredIn.Nowhere, "Messages one delivery worker claims at a time."),
+        new("Outbox:Parallelism", "4", false, RequiredIn.Nowhere, "Deliveries in flight at once per instance."),
+        new("Outbox:DeliveryTimeoutSeconds", "30", false, RequiredIn.Nowhere, "Time limit of one delivery (a failed attempt when passed)."),
+        new("Outbox:LeaseSeconds", "600", false, RequiredIn.Nowhere,
+            "How long a claim holds its messages (at least `BatchSize` × `DeliveryTimeoutSeconds`); a crashed instance's messages are redelivered after it."),
+        new("Outbox:RunSeconds", "50", false, RequiredIn.Nowhere, "A delivery run stops claiming after this long, so minute runs do not pile up."),
+        new("Smtp:Host", null, false, RequiredIn.Nowhere, "SMTP server for invoice e-mails; without it sending is off (messages wait in the outbox, health says so)."),
+        new("Smtp:Port", "587", false, RequiredIn.Nowhere, "SMTP port."),
+        new("Smtp:Security", "StartTls", false, RequiredIn.Nowhere,
+            "`StartTls` (TLS required), `SslOnConnect` (port 465), `Auto` (STARTTLS when offered) or `None` (a local test server only)."),
+        new("Smtp:User", null, false, RequiredIn.Nowhere, "SMTP login user, when the server wants one."),
+        new("Smtp:Password", null, true, RequiredIn.Nowhere, "SMTP password (a Key Vault reference in Azure)."),
+        new("Smtp:From", null, false, RequiredIn.Nowhere, "Sender address, e.g. `Facturi Agenție <facturi@agentie.ro>` (required with `Smtp:Host`); its domain names the Message-IDs."),
+        new("Smtp:ReplyTo", null, false, RequiredIn.Nowhere, "Reply-To address of invoice e-mails."),
+        new("Smtp:TimeoutSeconds", "30", false, RequiredIn.Nowhere, "SMTP network timeout."),
+
         // Vapi webhook
         new("Vapi:Webhook:Secrets:{n}", null, true, RequiredIn.Everywhere,
             "Accepted `X-Vapi-Secret` values (16+ characters; several at once for rotation). One credential of any mode is required unless `AllowUnauthenticated`."),

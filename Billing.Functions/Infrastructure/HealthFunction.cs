@@ -1,13 +1,17 @@
 using Billing.Domain.Data;
+using Billing.Domain.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
 namespace Billing.Functions.Infrastructure;
 
-/// <summary>Liveness and readiness in one: the app runs and its database answers with the expected schema.</summary>
-public sealed class HealthFunction(BillingDbContext db, ILogger<HealthFunction> logger)
+/// <summary>Liveness and readiness in one: the app runs and its database answers with the expected schema; and how the outbox fares.</summary>
+public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, ILogger<HealthFunction> logger)
 {
-    public sealed record HealthReport(string Status, string Database, IReadOnlyList<string> PendingMigrations);
+    public sealed record HealthReport(string Status, string Database, IReadOnlyList<string> PendingMigrations, OutboxHealth? Outbox);
+
+    /// <summary>Dead letters and a growing oldest age need an operator; they do not make the instance unready.</summary>
+    public sealed record OutboxHealth(int Pending, int Dead, double? OldestPendingAgeSeconds, IReadOnlyDictionary<string, string> Off);
 
     [Function(nameof(Health))]
     public async Task<IResult> Health(
@@ -17,10 +21,14 @@ public sealed class HealthFunction(BillingDbContext db, ILogger<HealthFunction> 
         try
         {
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-            return pending.Count == 0
-                ? TypedResults.Ok(new HealthReport("healthy", "ok", pending))
-                : TypedResults.Json(new HealthReport("degraded", "migrations pending", pending),
+            if (pending.Count > 0)
+            {
+                return TypedResults.Json(new HealthReport("degraded", "migrations pending", pending, null),
                     statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            var figures = await outbox.HealthAsync(cancellationToken);
+            return TypedResults.Ok(new HealthReport("healthy", "ok", pending, new OutboxHealth(figures.Pending, figures.Dead,
+                figures.OldestPendingAge is { } age ? Math.Round(age.TotalSeconds) : null, figures.DisabledKinds)));
         }
         catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
         {

@@ -13,6 +13,8 @@ public sealed class FunctionsMetadataTests
         ["Health"] = ("httpTrigger", "get", "health"),
         ["VapiWebhook"] = ("httpTrigger", "post", "vapi/webhook"),
         ["BillingCycle"] = ("timerTrigger", "", null),
+        ["OutboxDelivery"] = ("timerTrigger", "", null),
+        ["ListOutbox"] = ("httpTrigger", "get", "outbox"),
         ["GetCurrentUsage"] = ("httpTrigger", "get", "clients/{clientId}/usage/current"),
         ["OpenApi"] = ("httpTrigger", "get", "openapi.json"),
         ["ListInvoices"] = ("httpTrigger", "get", "invoices"),
@@ -57,7 +59,7 @@ public sealed class FunctionsMetadataTests
                 var route = trigger.TryGetProperty("route", out var r) ? r.GetString() : null;
                 if (trigger.TryGetProperty("schedule", out var schedule))
                 {
-                    Assert.Equal("%BillingCycleSchedule%", schedule.GetString());
+                    Assert.Equal($"%{f.GetProperty("name").GetString()}Schedule%".Replace("OutboxDelivery", "Outbox"), schedule.GetString());
                 }
                 return (trigger.GetProperty("type").GetString()!, methods, route);
             });

@@ -2,6 +2,7 @@ using Billing.Functions.Clients;
 using Billing.Functions.Infrastructure;
 using Billing.Functions.Invoicing;
 using Billing.Functions.Keys;
+using Billing.Functions.Outbox;
 using Billing.Functions.Payments;
 using Billing.Functions.Reports;
 using Billing.Functions.Usage;
@@ -52,6 +53,7 @@ public sealed class Api(IServiceProvider services)
         new("PUT", "/api/exchange-rates", "SetExchangeRate", (s, r, _) => Function<ExchangeRateFunctions>(s).SetExchangeRate(r, default)),
         new("POST", "/api/exchange-rates/nbr", "LoadNbrExchangeRates",
             (s, r, _) => Function<ExchangeRateFunctions>(s).LoadNbrExchangeRates(r, default)),
+        new("GET", "/api/outbox", "ListOutbox", (s, r, _) => Function<OutboxFunctions>(s).ListOutbox(r, default)),
     ];
 
     public static IReadOnlyList<(string Method, string Template)> Endpoints => Routes.Select(r => (r.Method, r.Template)).ToList();

@@ -623,6 +623,105 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.Outbox.OutboxMessage", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<int>("Attempts")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<DateTimeOffset?>("DeadAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deadAt");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("lastError");
+
+                    b.Property<Guid?>("LeaseToken")
+                        .HasColumnType("uuid")
+                        .HasColumnName("leaseToken");
+
+                    b.Property<DateTimeOffset?>("LeasedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("leasedUntil");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("nextAttemptAt")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("payload")
+                        .HasDefaultValueSql("'{}'::jsonb");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sentAt");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("PENDING")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("Kind", "Key")
+                        .IsUnique();
+
+                    b.HasIndex("Status", "CreatedAt", "Id");
+
+                    b.HasIndex(new[] { "NextAttemptAt", "Id" }, "IX_OutboxMessage_due")
+                        .HasFilter("\"status\" = 'PENDING'");
+
+                    b.ToTable("OutboxMessage", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_OutboxMessage_attempts_non_negative", "\"attempts\" >= 0");
+
+                            t.HasCheckConstraint("CK_OutboxMessage_dead", "(\"status\" = 'DEAD') = (\"deadAt\" IS NOT NULL)");
+
+                            t.HasCheckConstraint("CK_OutboxMessage_kind", "\"kind\" ~ '^[a-z][a-z0-9-]*$'");
+
+                            t.HasCheckConstraint("CK_OutboxMessage_sent", "(\"status\" = 'SENT') = (\"sentAt\" IS NOT NULL)");
+
+                            t.HasCheckConstraint("CK_OutboxMessage_status", "\"status\" IN ('PENDING', 'SENT', 'DEAD')");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Payments.Payment", b =>
                 {
                     b.Property<Guid>("Id")
