@@ -1,9 +1,9 @@
+using Billing.Domain.Outbox;
 using MailKit;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
-using Billing.Domain.Outbox;
 
 namespace Billing.Domain.Mail;
 
@@ -32,7 +32,7 @@ public sealed class SmtpMailSender(IOptions<SmtpOptions> options, ILogger<SmtpMa
         {
             throw new InvalidOperationException(o.DisabledReason);
         }
-        var from = o.FromAddress;
+        var from = o.FromAddress();
         message.From.Clear();
         message.From.Add(from);
         if (o.ReplyTo is { } replyTo)
@@ -45,7 +45,7 @@ public sealed class SmtpMailSender(IOptions<SmtpOptions> options, ILogger<SmtpMa
         using var client = new SmtpClient { Timeout = o.TimeoutSeconds * 1000 };
         try
         {
-            await client.ConnectAsync(o.Host!, o.Port, o.SocketOptions, ct);
+            await client.ConnectAsync(o.Host!, o.Port, o.SocketOptions(), ct);
             if (!string.IsNullOrEmpty(o.User))
             {
                 await client.AuthenticateAsync(o.User, o.Password ?? "", ct);

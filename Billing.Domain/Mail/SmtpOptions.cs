@@ -37,9 +37,9 @@ public sealed class SmtpOptions : IValidatableObject
 
     public string? DisabledReason => Enabled ? null : "sending e-mail is off: Smtp:Host is not set";
 
-    public MailboxAddress FromAddress => MailboxAddress.Parse(From!);
+    public MailboxAddress FromAddress() => MailboxAddress.Parse(From!);
 
-    public SecureSocketOptions SocketOptions => Security switch
+    public SecureSocketOptions SocketOptions() => Security switch
     {
         SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
         SmtpSecurity.Auto => SecureSocketOptions.Auto,

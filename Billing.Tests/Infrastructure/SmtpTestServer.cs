@@ -30,7 +30,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new Store(_received));
-        services.Add(new DelegatingMailboxFilter((IMailbox to) => !to.User.StartsWith("refused", StringComparison.OrdinalIgnoreCase)));
+        services.Add(new RefuseSomeRecipients());
         _server = new SmtpServer.SmtpServer(options, services);
         _running = _server.StartAsync(_stop.Token);
     }
@@ -40,12 +40,17 @@ public sealed class SmtpTestServer : IAsyncDisposable
     public IReadOnlyList<MimeMessage> Received => _received.ToArray();
 
     /// <summary>The app's settings for this server: plain SMTP on loopback, no login.</summary>
-    public Dictionary<string, string?> Settings(Dictionary<string, string?>? more = null)
+    public Dictionary<string, string?> Settings(Dictionary<string, string?>? more = null) => SettingsFor(Port, more);
+
+    /// <summary>Settings for a loopback port where no server listens.</summary>
+    public static Dictionary<string, string?> NobodyListening() => SettingsFor(FreePort(), null);
+
+    private static Dictionary<string, string?> SettingsFor(int port, Dictionary<string, string?>? more)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Smtp:Host"] = "127.0.0.1",
-            ["Smtp:Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Smtp:Security"] = "None",
             ["Smtp:From"] = "Facturare Agenție <facturi@agentie.test>",
             ["Smtp:ReplyTo"] = "contabilitate@agentie.test",
@@ -87,5 +92,11 @@ public sealed class SmtpTestServer : IAsyncDisposable
             received.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
             return SmtpResponse.Ok;
         }
+    }
+
+    private sealed class RefuseSomeRecipients : MailboxFilter
+    {
+        public override Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken) =>
+            Task.FromResult(!to.User.StartsWith("refused", StringComparison.OrdinalIgnoreCase));
     }
 }

@@ -57,6 +57,7 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
             ("GET", "/api/exchange-rates", null),
             ("PUT", "/api/exchange-rates", """{"date":"2025-11-28","currency":"USD","quoteCurrency":"RON","rate":9}"""),
             ("POST", "/api/exchange-rates/nbr", null),
+            ("GET", "/api/outbox", null),
         };
 
         var visited = new HashSet<(string, string)>();
