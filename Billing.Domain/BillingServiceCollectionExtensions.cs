@@ -6,6 +6,7 @@ using Billing.Domain.Outbox;
 using Billing.Domain.Payments;
 using Billing.Domain.Reports;
 using Billing.Domain.Settings;
+using Billing.Domain.Telemetry;
 using Billing.Domain.Usage;
 using Billing.Domain.Vapi;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,8 @@ public static class BillingServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSettingsChecks(configuration);
+        services.AddMetrics();
+        services.TryAddSingleton<BillingMetrics>();
 
         services.AddOptions<DatabaseOptions>()
             .Configure(o =>

@@ -1,5 +1,6 @@
 using Billing.Domain;
 using Billing.Functions;
+using Billing.Functions.Infrastructure;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -9,5 +10,6 @@ builder.UseMiddleware<Billing.Functions.Infrastructure.UnhandledExceptionMiddlew
 
 builder.Services.AddBilling(builder.Configuration);
 builder.Services.AddBillingFunctions(builder.Configuration);
+builder.Services.AddBillingTelemetry(builder.Configuration);
 
 builder.Build().Run();

@@ -307,7 +307,6 @@ module alerts 'modules/alerts.bicep' = {
   params: {
     location: location
     prefix: prefix
-    appInsightsName: monitoring.outputs.appInsightsName
     workspaceId: monitoring.outputs.workspaceId
     postgresServerName: postgres.outputs.name
     alertEmails: alertEmails

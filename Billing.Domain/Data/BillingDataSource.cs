@@ -1,5 +1,5 @@
 using Azure.Core;
-using Azure.Identity;
+using Billing.Domain.Common;
 using Npgsql;
 
 namespace Billing.Domain.Data;
@@ -31,9 +31,7 @@ public static class BillingDataSource
         {
             // Managed identity in Azure, the developer's az/VS login elsewhere. The token only opens new
             // physical connections; Azure.Identity caches it, so refreshing every 5 minutes is cheap.
-            TokenCredential credential = Environment.GetEnvironmentVariable("WEBSITE_SITE_NAME") is null
-                ? new DefaultAzureCredential()
-                : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+            var credential = AppCredential.Create();
             builder.UsePeriodicPasswordProvider(
                 async (_, ct) => (await credential.GetTokenAsync(new TokenRequestContext(AzurePostgresScope), ct)).Token,
                 TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(5));

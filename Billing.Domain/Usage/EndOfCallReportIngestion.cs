@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using Billing.Domain.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Billing.Domain.Usage;
@@ -7,7 +9,8 @@ namespace Billing.Domain.Usage;
 /// Takes one Vapi server message as raw bytes (from the webhook or an import file) and records it if it is an
 /// end-of-call report. Host-independent, so the HTTP function and the CLI run exactly the same code.
 /// </summary>
-public sealed class EndOfCallReportIngestion(UsageRecorder recorder, UsageCompletion completion, ILogger<EndOfCallReportIngestion> logger)
+public sealed class EndOfCallReportIngestion(UsageRecorder recorder, UsageCompletion completion, BillingMetrics metrics,
+    ILogger<EndOfCallReportIngestion> logger)
 {
     public const string EndOfCallReportType = "end-of-call-report";
 
@@ -21,6 +24,25 @@ public sealed class EndOfCallReportIngestion(UsageRecorder recorder, UsageComple
     /// <param name="completeFromVapiWithin">When set, an incomplete call is completed from GET /call/{id} right away,
     /// waiting at most this long; otherwise reconciliation completes it later.</param>
     public async Task<Result> IngestAsync(ReadOnlyMemory<byte> body, UsageSource source, TimeSpan? completeFromVapiWithin, CancellationToken ct)
+    {
+        using var activity = BillingMetrics.Activities.StartActivity("billing.report.ingest");
+        var started = Stopwatch.GetTimestamp();
+        var result = await IngestReportAsync(body, source, completeFromVapiWithin, ct);
+        metrics.ReportIngested(source, result, Stopwatch.GetElapsedTime(started));
+        if (activity is not null)
+        {
+            activity.SetTag("billing.source", source.ToString().ToLowerInvariant());
+            activity.SetTag("billing.result", result.GetType().Name.ToLowerInvariant());
+            if (result is Recorded recorded)
+            {
+                activity.SetTag("billing.call_id", recorded.CallId);
+                activity.SetTag("billing.outcome", recorded.Outcome.ToString().ToLowerInvariant());
+            }
+        }
+        return result;
+    }
+
+    private async Task<Result> IngestReportAsync(ReadOnlyMemory<byte> body, UsageSource source, TimeSpan? completeFromVapiWithin, CancellationToken ct)
     {
         JsonDocument document;
         try

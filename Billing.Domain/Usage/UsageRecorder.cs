@@ -22,7 +22,7 @@ public enum RecordOutcome
 /// durable or neither is. Replays change nothing; concurrent deliveries write one row; fuller data completes an
 /// incomplete row (never billed: incomplete rows bill nothing); a complete row is never touched.
 /// </summary>
-public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider clock, RawReportRetention retention)
+public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider clock, RawReportRetention retention, Telemetry.BillingMetrics metrics)
 {
     private static readonly string TermsSql = CallAttribution.TermsSql("$1", "$2", "$3");
 
@@ -87,6 +87,7 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
                     _recentTerms.Clear();
                 }
                 _recentTerms[key] = terms;
+                metrics.CallRecorded(source, outcome);
                 return outcome;
             }
             _recentTerms.TryRemove(key, out _);

@@ -3,7 +3,6 @@
 
 param location string
 param prefix string
-param appInsightsName string
 param workspaceId string
 param postgresServerName string
 
@@ -12,10 +11,6 @@ param alertEmails array
 
 @description('Connections at which the connection alert fires (80% of the server\'s user connections, by default).')
 param connectionAlertThreshold int
-
-resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
-  name: appInsightsName
-}
 
 resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' existing = {
   name: postgresServerName
@@ -46,18 +41,6 @@ var actions = {
 // ---------- Metric alerts ----------
 
 var metricAlerts = [
-  {
-    name: 'function-failures'
-    description: 'Function invocations failed (any trigger).'
-    scope: appInsights.id
-    namespace: 'microsoft.insights/components'
-    metric: 'requests/failed'
-    aggregation: 'Count'
-    operator: 'GreaterThan'
-    threshold: 5
-    severity: 2
-    window: 'PT15M'
-  }
   {
     name: 'postgres-cpu'
     description: 'PostgreSQL CPU above 80% for 15 minutes.'
@@ -134,7 +117,17 @@ resource metricRules 'Microsoft.Insights/metricAlerts@2018-03-01' = [
 
 // ---------- Log alerts (workspace-based Application Insights tables) ----------
 
+// With host.json telemetryMode OpenTelemetry the host exports traces and logs, not its standard metrics, so
+// invocation failures are counted from the requests table.
 var logAlerts = [
+  {
+    name: 'function-failures'
+    description: 'More than 5 function invocations failed in 15 minutes (any trigger).'
+    severity: 2
+    frequency: 'PT5M'
+    window: 'PT15M'
+    query: 'AppRequests | where Success == false | summarize failed = count() | where failed > 5'
+  }
   {
     name: 'http-5xx-rate'
     description: 'More than 5% of HTTP requests answered 5xx in 15 minutes (503s included: the database or Vapi is failing).'
