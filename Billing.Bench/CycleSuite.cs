@@ -79,6 +79,9 @@ public sealed class CycleSuite : IBenchSuite
         }
     }
 
+    /// <summary>The period's price in the cycle's own SQL form, so the floor prices exactly as the cycle does.</summary>
+    private static readonly string Amount = PeriodPricing.MinutesAmountSql("sum(u.\"billableSeconds\")", "c.\"includedMinutes\"", "c.\"costPerMinut\"");
+
     /// <summary>The same aggregate the cycle computes, into <paramref name="table"/>, in a transaction rolled back afterwards.</summary>
     private static string FloorSql(string table) => $$"""
         BEGIN;
@@ -88,12 +91,12 @@ public sealed class CycleSuite : IBenchSuite
                 "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "currency", "status", "dueDate", "issuedAt", "reconciled",
                 "createdAt", "updatedAt", "includedMinutes")
             SELECT gen_random_uuid(), c."clientId", c."clientName", '2025-11', round(sum(u."billableSeconds") / 60, 4), count(*),
-                   count(*) FILTER (WHERE u."outcome" = 'success'), round(sum(u."billableSeconds") * c."costPerMinut" / 60, 2), c."taxaLunara", 0,
-                   round(sum(u."billableSeconds") * c."costPerMinut" / 60, 2) + c."taxaLunara", 'RON', 'PENDING', date '2025-12-16', now(), true,
+                   count(*) FILTER (WHERE u."outcome" = 'success'), {{Amount}}, c."taxaLunara", 0,
+                   {{Amount}} + c."taxaLunara", 'RON', 'PENDING', date '2025-12-16', now(), true,
                    now(), now(), 0
             FROM "UsageLog" u JOIN "Client" c ON c."clientId" = u."clientId"
             WHERE u."occurredAt" >= timestamptz '2025-10-31 22:00:00+00' AND u."occurredAt" < timestamptz '2025-11-30 22:00:00+00'
-            GROUP BY c."clientId", c."clientName", c."costPerMinut", c."taxaLunara"
+            GROUP BY c."clientId", c."clientName", c."costPerMinut", c."includedMinutes", c."taxaLunara"
             RETURNING "id", "clientId")
         SELECT count(*) FROM ins;
         ROLLBACK;

@@ -8,7 +8,9 @@ public static class InvoicingServiceCollectionExtensions
     public static IServiceCollection AddInvoicing(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddScoped<VapiReconciliation>();
+        services.AddScoped<Usage.VapiReconciliation>();
+        services.AddScoped<InvoiceNumbers>();
+        services.AddScoped<InvoiceIssuer>();
         services.AddScoped<BillingCycle>();
         services.AddScoped<InvoiceQueries>();
         services.AddScoped<Clients.ClientService>();

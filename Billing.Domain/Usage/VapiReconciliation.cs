@@ -1,0 +1,131 @@
+using Billing.Domain.Clients;
+using Billing.Domain.Common;
+using Billing.Domain.Data;
+using Billing.Domain.Invoicing;
+using Billing.Domain.Vapi;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Billing.Domain.Usage;
+
+/// <summary>
+/// Recovers calls whose webhook never arrived (Vapi sends each report once by default) and completes incomplete
+/// rows, from GET /call, through the webhook's own mapping and recorder. <see cref="RunAsync"/> decides, for a billing
+/// run, whether to reconcile and over which window.
+/// </summary>
+public sealed class VapiReconciliation(
+    VapiCallLister lister,
+    UsageRecorder recorder,
+    BillingDbContext db,
+    IOptions<BillingOptions> options,
+    IOptions<VapiOptions> vapiOptions,
+    ILogger<VapiReconciliation> logger)
+{
+    public sealed record Window(string AssistantId, DateTimeOffset From, DateTimeOffset To);
+
+    public sealed record Counts(int Found, int Inserted, int Completed)
+    {
+        public static readonly Counts None = new(0, 0, 0);
+    }
+
+    /// <summary>How far before the last successful reconciliation the next one looks again, for calls that were still in
+    /// progress then (Vapi calls last at most 12 hours).</summary>
+    private static readonly TimeSpan Overlap = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The reconciliation of a billing run as of <paramref name="asOf"/>: before any invoicing (<paramref name="dueFrom"/>
+    /// holds the start of each client's oldest due period), and otherwise once per interval. Status <c>ok</c>,
+    /// <c>skipped</c>, <c>disabled</c> or <c>failed</c> (Vapi unreachable: the run invoices from what is recorded,
+    /// marked unreconciled). Only runs over all clients count as coverage.
+    /// </summary>
+    public async Task<(string Status, Counts Counts)> RunAsync(string? clientId, DateTimeOffset asOf,
+        IReadOnlyDictionary<string, DateTimeOffset> dueFrom, CancellationToken ct)
+    {
+        if (!options.Value.ReconciliationEnabled)
+        {
+            return ("disabled", Counts.None);
+        }
+        var lastOk = await db.BillingRuns.Where(r => r.Reconciliation == "ok" && r.ClientId == null && !r.DryRun)
+            .OrderByDescending(r => r.AsOf).Select(r => new { r.StartedAt, r.AsOf }).FirstOrDefaultAsync(ct);
+        var coveredUntil = lastOk?.AsOf;
+        if (dueFrom.Count == 0 && lastOk?.StartedAt > asOf.AddHours(-options.Value.ReconciliationIntervalHours))
+        {
+            return ("skipped", Counts.None);
+        }
+        if (string.IsNullOrWhiteSpace(vapiOptions.Value.ApiKey))
+        {
+            logger.LogWarning("Reconciliation needs Vapi:ApiKey; invoices of this run are marked unreconciled");
+            return ("failed", Counts.None);
+        }
+        try
+        {
+            return ("ok", await ReconcileAsync(await WindowsAsync(clientId, asOf, dueFrom, coveredUntil, ct), ct));
+        }
+        catch (VapiUnavailableException e)
+        {
+            logger.LogWarning("Reconciliation failed, invoicing from what is recorded: {Reason}", e.Message);
+            return ("failed", Counts.None);
+        }
+    }
+
+    /// <summary>Per assistant, from the oldest period still to invoice (or the open one), the oldest period invoiced
+    /// unreconciled since the last run that reached Vapi, and that run (less an overlap), whichever is earliest.</summary>
+    private async Task<List<Window>> WindowsAsync(string? clientId, DateTimeOffset asOf, IReadOnlyDictionary<string, DateTimeOffset> dueFrom,
+        DateTimeOffset? coveredUntil, CancellationToken ct)
+    {
+        var clients = await db.Clients.AsNoTracking().Include(c => c.Assistants)
+            .Where(c => c.Active && (clientId == null || c.ClientId == clientId))
+            .Select(c => new
+            {
+                Client = c,
+                OldestUnreconciled = db.Invoices.Where(i => i.ClientId == c.ClientId && !i.Reconciled
+                                                            && (coveredUntil == null || i.IssuedAt >= coveredUntil))
+                    .OrderBy(i => i.Period).Select(i => i.PeriodStart).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        var windows = new List<Window>();
+        foreach (var (client, oldestUnreconciled) in clients.Select(c => (c.Client, c.OldestUnreconciled)))
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(client.TimeZone);
+            var from = new[]
+            {
+                dueFrom.TryGetValue(client.ClientId, out var due) ? due : DateTimeOffset.MaxValue,
+                BillingPeriod.Containing(asOf, client.BillingDay, zone).StartsAt(zone),
+                oldestUnreconciled is { } start ? BillingPeriod.LocalMidnight(start, zone) : DateTimeOffset.MaxValue,
+                coveredUntil is { } covered ? covered - Overlap : DateTimeOffset.MaxValue,
+            }.Min();
+            windows.AddRange(client.Assistants.Where(a => a.Kind == VapiResourceKind.Assistant).Select(a => new Window(a.VapiId, from, asOf)));
+        }
+        return windows;
+    }
+
+    /// <exception cref="VapiUnavailableException">Vapi could not be reached; what was recorded so far stays.</exception>
+    public async Task<Counts> ReconcileAsync(IEnumerable<Window> windows, CancellationToken ct)
+    {
+        int found = 0, inserted = 0, completed = 0;
+        foreach (var window in windows)
+        {
+            foreach (var element in await lister.ListAsync(window.AssistantId, window.From, window.To, ct))
+            {
+                var parsed = VapiCallParser.FromApiCall(element);
+                if (!parsed.IsValid || parsed.Call!.EndedAt is null && parsed.Call.EndedReason is null)
+                {
+                    continue; // unusable, or still in progress: a later run sees it ended
+                }
+                found++;
+                switch (await recorder.RecordAsync(parsed.Call, UsageSource.Reconciliation, raw: null, ct))
+                {
+                    case RecordOutcome.Inserted:
+                        inserted++;
+                        logger.LogInformation("Reconciliation recovered call {CallId}", parsed.Call.CallId);
+                        break;
+                    case RecordOutcome.Completed:
+                        completed++;
+                        break;
+                }
+            }
+        }
+        return new Counts(found, inserted, completed);
+    }
+}
