@@ -14,7 +14,7 @@ namespace Billing.Bench;
 /// </summary>
 public sealed class IngestionSuite : IBenchSuite
 {
-    private const string Secret = "bench-webhook-secret-000000001";
+    private const string Secret = "bench-webhook-secret-0000000000000001";
     private const int Senders = 8;
 
     public string Name => "ingestion";

@@ -100,7 +100,7 @@ public static class SettingsCatalog
 
         // Vapi webhook
         new("Vapi:Webhook:Secrets:{n}", null, true, RequiredIn.Everywhere,
-            "Accepted `X-Vapi-Secret` values (16+ characters; several at once for rotation). One credential of any mode is required unless `AllowUnauthenticated`."),
+            "Accepted `X-Vapi-Secret` values (32+ characters, never the sample's placeholder; several at once for rotation). One credential of any mode is required unless `AllowUnauthenticated`."),
         new("Vapi:Webhook:BearerTokens:{n}", null, true, RequiredIn.Nowhere, "Accepted Vapi bearer credential tokens."),
         new("Vapi:Webhook:BearerHeader", "Authorization", false, RequiredIn.Nowhere, "Header that carries the bearer token."),
         new("Vapi:Webhook:BearerPrefix", "true", false, RequiredIn.Nowhere, "Whether the bearer header value starts with `Bearer `."),
@@ -111,7 +111,7 @@ public static class SettingsCatalog
         new("Vapi:Webhook:SignaturePrefix", "", false, RequiredIn.Nowhere, "Prefix of the signature value, e.g. `sha256=`."),
         new("Vapi:Webhook:SignatureEncoding", "hex", false, RequiredIn.Nowhere, "Signature encoding: `hex` or `base64`."),
         new("Vapi:Webhook:TimestampToleranceSeconds", "300", false, RequiredIn.Nowhere, "Signatures older or newer than this are refused (replay protection)."),
-        new("Vapi:Webhook:AllowUnauthenticated", "false", false, RequiredIn.Nowhere, "`true` only on a local machine; otherwise start-up fails without a credential."),
+        new("Vapi:Webhook:AllowUnauthenticated", "false", false, RequiredIn.Nowhere, "`true` only on a local machine (refused when `WEBSITE_INSTANCE_ID` is set, a warning is logged whenever on); otherwise start-up fails without a credential."),
         new("Vapi:Webhook:MaxBodyBytes", "8388608", false, RequiredIn.Nowhere, "Webhook body limit in bytes (8 MiB; 413 above)."),
         new("Vapi:Webhook:RawPayloadRetentionDays", "90", false, RequiredIn.Nowhere, "How long raw end-of-call reports are kept."),
         new("Vapi:Webhook:CompleteFromApi", "true", false, RequiredIn.Nowhere, "Complete incomplete reports from `GET /call/{id}` before answering."),

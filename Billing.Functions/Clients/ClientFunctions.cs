@@ -87,8 +87,9 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
             }
             catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
             {
-                // Created at the same moment by another request, or an assistant mapped meanwhile.
-                return Problems.Conflict(e.InnerException.Message);
+                // Created at the same moment by another request, or an assistant mapped meanwhile. PostgreSQL's text
+                // names constraints and values of other clients: the caller gets our sentence, never that.
+                return Problems.Conflict($"A client '{body.ClientId}' or one of its assistants exists already.");
             }
             return TypedResults.Created($"/api/clients/{client.ClientId}", ClientView.From((await clients.FindAsync(client.ClientId, ct))!));
         }, ct);

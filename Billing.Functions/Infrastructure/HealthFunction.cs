@@ -5,9 +5,20 @@ using Microsoft.Extensions.Logging;
 
 namespace Billing.Functions.Infrastructure;
 
-/// <summary>Liveness and readiness in one: the app runs and its database answers with the expected schema; and how the outbox fares.</summary>
-public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, ILogger<HealthFunction> logger)
+/// <summary>
+/// Liveness and readiness in one: the app runs and its database answers with the expected schema; and how the outbox
+/// fares. Anonymous callers (probes, load balancers) learn only up, degraded or down; the details (pending migration
+/// names, outbox figures and disabled kinds) are for an admin key.
+/// </summary>
+public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, CallerResolver callers, ILogger<HealthFunction> logger)
 {
+    public const string Up = "up";
+    public const string Degraded = "degraded";
+    public const string Down = "down";
+
+    /// <summary>What an anonymous caller sees.</summary>
+    public sealed record HealthStatus(string Status);
+
     public sealed record HealthReport(string Status, string Database, IReadOnlyList<string> PendingMigrations, OutboxHealth? Outbox);
 
     /// <summary>Dead letters and a growing oldest age need an operator; they do not make the instance unready.</summary>
@@ -20,20 +31,28 @@ public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, IL
     {
         try
         {
+            var detailed = request.Headers.Authorization.Count > 0
+                           && (await callers.ResolveAsync(request, Access.Admin, cancellationToken)).Caller is not null;
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             if (pending.Count > 0)
             {
-                return TypedResults.Json(new HealthReport("degraded", "migrations pending", pending, null),
+                return TypedResults.Json<object>(detailed ? new HealthReport(Degraded, "migrations pending", pending, null) : new HealthStatus(Degraded),
                     statusCode: StatusCodes.Status503ServiceUnavailable);
             }
+            if (!detailed)
+            {
+                return TypedResults.Ok(new HealthStatus(Up));
+            }
             var figures = await outbox.HealthAsync(cancellationToken);
-            return TypedResults.Ok(new HealthReport("healthy", "ok", pending, new OutboxHealth(figures.Pending, figures.Dead,
+            return TypedResults.Ok(new HealthReport(Up, "ok", pending, new OutboxHealth(figures.Pending, figures.Dead,
                 figures.OldestPendingAge is { } age ? Math.Round(age.TotalSeconds) : null, figures.DisabledKinds)));
         }
         catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
         {
+            // No key can be proven without the database either: everyone learns "down" and when to look again.
             logger.LogWarning(exception, "Health check could not reach the database");
-            return Problems.DatabaseUnavailable();
+            request.HttpContext.Response.Headers.RetryAfter = "30";
+            return TypedResults.Json(new HealthStatus(Down), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 }

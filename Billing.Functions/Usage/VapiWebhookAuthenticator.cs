@@ -1,24 +1,56 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Billing.Functions.Usage;
 
 /// <summary>Checks Vapi's credential on a webhook request; every secret comparison is constant-time.</summary>
-public sealed class VapiWebhookAuthenticator(IOptions<VapiWebhookOptions> options, TimeProvider clock)
+public sealed class VapiWebhookAuthenticator
 {
-    public bool IsAuthentic(HttpRequest request, ReadOnlySpan<byte> body)
+    private readonly IOptions<VapiWebhookOptions> options;
+    private readonly TimeProvider clock;
+
+    public VapiWebhookAuthenticator(IOptions<VapiWebhookOptions> options, TimeProvider clock, ILogger<VapiWebhookAuthenticator> logger)
+    {
+        this.options = options;
+        this.clock = clock;
+        if (options.Value.AllowUnauthenticated)
+        {
+            // Said once per instance, as soon as the webhook is first used: anyone can then record usage.
+            logger.LogWarning("Vapi:Webhook:AllowUnauthenticated is on: the webhook accepts requests without any credential");
+        }
+    }
+
+    /// <summary>What the headers alone say about a request.</summary>
+    public enum HeaderVerdict
+    {
+        /// <summary>A header credential (X-Vapi-Secret or bearer) matched, or no credential is required.</summary>
+        Accepted,
+        /// <summary>Only an HMAC signature can still prove it: the body must be read (bounded) and verified.</summary>
+        NeedsSignedBody,
+        /// <summary>No credential can match: answer 401 without reading the body.</summary>
+        Refused,
+    }
+
+    /// <summary>Checks the credentials that travel in headers, before a byte of the body is read.</summary>
+    public HeaderVerdict CheckHeaders(HttpRequest request)
     {
         var o = options.Value;
-        if (o.AllowUnauthenticated)
+        if (o.AllowUnauthenticated
+            || AnyEquals(o.Secrets, request.Headers["X-Vapi-Secret"].ToString())
+            || BearerMatches(o, request))
         {
-            return true;
+            return HeaderVerdict.Accepted;
         }
-        return AnyEquals(o.Secrets, request.Headers["X-Vapi-Secret"].ToString())
-               || BearerMatches(o, request)
-               || HmacMatches(o, request, body);
+        return o.HmacSecrets.Count > 0 && request.Headers[o.SignatureHeader].Count > 0 && request.Headers[o.TimestampHeader].Count > 0
+            ? HeaderVerdict.NeedsSignedBody
+            : HeaderVerdict.Refused;
     }
+
+    /// <summary>Verifies the HMAC signature over the body read after <see cref="CheckHeaders"/> asked for it.</summary>
+    public bool IsSignedBody(HttpRequest request, ReadOnlySpan<byte> body) => HmacMatches(options.Value, request, body);
 
     private static bool BearerMatches(VapiWebhookOptions o, HttpRequest request)
     {

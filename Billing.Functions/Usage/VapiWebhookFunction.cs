@@ -23,6 +23,12 @@ public sealed class VapiWebhookFunction(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "vapi/webhook")] HttpRequest request,
         CancellationToken ct)
     {
+        // Header credentials are checked before the body is read, so an unauthenticated caller costs no 8 MiB read.
+        var verdict = authenticator.CheckHeaders(request);
+        if (verdict == VapiWebhookAuthenticator.HeaderVerdict.Refused)
+        {
+            return Refused();
+        }
         var limit = options.Value.MaxBodyBytes;
         if (request.ContentLength > limit)
         {
@@ -33,10 +39,10 @@ public sealed class VapiWebhookFunction(
         {
             return Problems.TooLarge(limit);
         }
-        if (!authenticator.IsAuthentic(request, body))
+        // HMAC signs the body: only this mode reads it (bounded above) before the credential is proven.
+        if (verdict == VapiWebhookAuthenticator.HeaderVerdict.NeedsSignedBody && !authenticator.IsSignedBody(request, body))
         {
-            logger.LogWarning("Refused a webhook request without a valid Vapi credential");
-            return Problems.Unauthorized("A valid Vapi credential (X-Vapi-Secret, bearer token or HMAC signature) is required.");
+            return Refused();
         }
 
         EndOfCallReportIngestion.Result result;
@@ -60,6 +66,12 @@ public sealed class VapiWebhookFunction(
             EndOfCallReportIngestion.Invalid invalid => Problems.Validation(invalid.Errors, StatusCodes.Status422UnprocessableEntity),
             _ => throw new InvalidOperationException($"Unexpected ingestion result {result}"),
         };
+    }
+
+    private IResult Refused()
+    {
+        logger.LogWarning("Refused a webhook request without a valid Vapi credential");
+        return Problems.Unauthorized("A valid Vapi credential (X-Vapi-Secret, bearer token or HMAC signature) is required.");
     }
 
     /// <summary>The body's bytes, or null once it passes the limit (a chunked body has no Content-Length to check first).</summary>

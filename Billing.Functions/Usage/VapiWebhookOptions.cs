@@ -11,6 +11,15 @@ public sealed class VapiWebhookOptions : IValidatableObject
 {
     public const string Section = "Vapi:Webhook";
 
+    /// <summary>The value <c>local.settings.sample.json</c> ships for the secret; copied unchanged it would be a public secret.</summary>
+    public const string SamplePlaceholder = "paste the X-Vapi-Secret you set in Vapi (32+ characters)";
+
+    /// <summary>Shorter secrets are refused: 32 random characters are out of reach of guessing.</summary>
+    public const int MinimumSecretLength = 32;
+
+    /// <summary>Set from <c>WEBSITE_INSTANCE_ID</c>, which App Service and Functions define on every Azure instance (not bound from the section).</summary>
+    internal bool RunningInAzure { get; set; }
+
     /// <summary>Legacy inline secrets, sent by Vapi as <c>X-Vapi-Secret</c>.</summary>
     public List<string> Secrets { get; set; } = [];
 
@@ -54,9 +63,20 @@ public sealed class VapiWebhookOptions : IValidatableObject
                 "The Vapi webhook has no credential: set Vapi:Webhook:Secrets:0 (X-Vapi-Secret), Vapi:Webhook:BearerTokens:0 " +
                 "or Vapi:Webhook:HmacSecrets:0 (environment: Vapi__Webhook__Secrets__0), or Vapi:Webhook:AllowUnauthenticated=true locally.");
         }
-        if (Secrets.Concat(BearerTokens).Concat(HmacSecrets).Any(s => s.Length < 16))
+        if (AllowUnauthenticated && RunningInAzure)
         {
-            yield return new ValidationResult("Vapi webhook secrets must be at least 16 characters long.");
+            yield return new ValidationResult(
+                "Vapi:Webhook:AllowUnauthenticated=true is refused in Azure (WEBSITE_INSTANCE_ID is set): configure a webhook credential instead.");
+        }
+        var secrets = Secrets.Concat(BearerTokens).Concat(HmacSecrets).ToList();
+        if (secrets.Any(s => s.Trim() == SamplePlaceholder))
+        {
+            yield return new ValidationResult(
+                "A Vapi webhook secret is still the placeholder of local.settings.sample.json: set the secret configured in Vapi.");
+        }
+        else if (secrets.Any(s => s.Length < MinimumSecretLength))
+        {
+            yield return new ValidationResult($"Vapi webhook secrets must be at least {MinimumSecretLength} characters long.");
         }
     }
 }

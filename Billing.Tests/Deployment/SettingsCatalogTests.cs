@@ -150,7 +150,7 @@ public sealed partial class SettingsCatalogTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Vapi:Webhook:Secrets:0"] = "a-resolved-secret-value",
+            ["Vapi:Webhook:Secrets:0"] = "a-resolved-secret-value-of-32-characters",
         }).Build();
         using var services = new ServiceCollection().AddSettingsChecks(configuration).BuildServiceProvider();
 

@@ -22,7 +22,7 @@ namespace Billing.Tests.Functions;
 /// the database, the named metrics, and logs carrying the trace.</summary>
 public sealed class TelemetryTests(TestDatabase database) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
-    private const string Secret = "x-vapi-secret-telemetry-0001";
+    private const string Secret = "x-vapi-secret-telemetry-00000000001";
     private static readonly ActivitySource TestSource = new("Billing.Tests.Telemetry");
 
     private readonly List<Activity> _spans = [];

@@ -17,10 +17,10 @@ namespace Billing.Tests.Functions;
 
 public sealed class VapiWebhookFunctionTests(TestDatabase database) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
-    private const string Secret = "x-vapi-secret-current-0001";
-    private const string OldSecret = "x-vapi-secret-previous-0000";
-    private const string BearerToken = "bearer-token-for-vapi-0001";
-    private const string HmacKey = "hmac-key-for-vapi-signatures-01";
+    private const string Secret = "x-vapi-secret-current-000000000001";
+    private const string OldSecret = "x-vapi-secret-previous-00000000000";
+    private const string BearerToken = "bearer-token-for-vapi-0000000000001";
+    private const string HmacKey = "hmac-key-for-vapi-signatures-000001";
     private const string SuccessCallId = "25ce11fc-739c-4655-a56d-f969b8fcced2";
 
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2025, 11, 14, 9, 15, 0, TimeSpan.Zero));

@@ -76,8 +76,9 @@ public sealed class OutboxApiTests(TestDatabase database) : IClassFixture<TestDa
         await using var instance = _world.Instance("health");
         await ThreeMessagesAsync(instance);
         await using var scope = instance.CreateAsyncScope();
+        var admin = (await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync("ops-health", ApiKeyScope.Admin, null, null, default)).PlainKey;
         var function = ActivatorUtilities.CreateInstance<HealthFunction>(scope.ServiceProvider);
-        var context = HttpTesting.NewContext(scope.ServiceProvider, path: "/api/health");
+        var context = HttpTesting.NewContext(scope.ServiceProvider, path: "/api/health", headers: new() { ["Authorization"] = "Bearer " + admin });
 
         var response = await HttpTesting.ExecuteAsync(await function.Health(context.Request, default), context);
 
