@@ -30,10 +30,10 @@ public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, IL
             return TypedResults.Ok(new HealthReport("healthy", "ok", pending, new OutboxHealth(figures.Pending, figures.Dead,
                 figures.OldestPendingAge is { } age ? Math.Round(age.TotalSeconds) : null, figures.DisabledKinds)));
         }
-        catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        catch (Exception exception) when (DatabaseFaults.IsUnavailable(exception, cancellationToken))
         {
             logger.LogWarning(exception, "Health check could not reach the database");
-            return Problems.DatabaseUnavailable();
+            return Problems.DatabaseUnavailable(DatabaseFaults.RetryAfterSeconds(exception));
         }
     }
 }
