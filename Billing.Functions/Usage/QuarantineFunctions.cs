@@ -1,8 +1,5 @@
 using Billing.Domain.Access;
 using Billing.Domain.Usage;
-using Billing.Functions.Infrastructure;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Billing.Functions.Usage;
 
@@ -11,49 +8,32 @@ namespace Billing.Functions.Usage;
 public sealed class QuarantineFunctions(QuarantineReplay quarantine, CallerResolver callers)
 {
     [Function(nameof(ListQuarantinedReports))]
-    public async Task<IResult> ListQuarantinedReports(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "quarantine")] HttpRequest request, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Admin, ct);
-        if (!caller.Succeeded)
+    public Task<IResult> ListQuarantinedReports(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "quarantine")] HttpRequest request, CancellationToken ct) =>
+        callers.QueryAsync(request, Access.Admin, ["all", "limit"], (_, q) =>
         {
-            return caller.Problem!;
-        }
-        var q = new QueryParameters(request, "all", "limit");
-        var csv = Listing.WantsCsv(request, q);
-        var all = q.Text("all", 5);
-        q.Check(all is null or "true" or "false", "all", "Expected true or false.");
-        var limit = q.Int("limit", 100, 1, 1000);
-        if (!q.Valid)
-        {
-            return q.Problem;
-        }
-        var entries = await quarantine.ListAsync(all == "true", limit, ct);
-        return Listing.Respond(csv, entries.Select(QuarantinedReportView.From).ToList());
-    }
+            var all = q.Text("all", 5);
+            q.Check(all is null or "true" or "false", "all", "Expected true or false.");
+            var limit = q.Int("limit", 100, 1, 1000);
+            return q.RespondAsync(async () =>
+                q.List((await quarantine.ListAsync(all == "true", limit, ct)).Select(QuarantinedReportView.From).ToList()));
+        }, ct);
 
     [Function(nameof(ReplayQuarantinedReports))]
-    public async Task<IResult> ReplayQuarantinedReports(
+    public Task<IResult> ReplayQuarantinedReports(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "quarantine/replay")] HttpRequest request, CancellationToken ct) =>
-        await ReplayAsync(request, null, ct);
+        callers.HandleAsync(request, Access.Admin, _ => ReplayAsync(null, ct), ct);
 
     [Function(nameof(ReplayQuarantinedReport))]
-    public async Task<IResult> ReplayQuarantinedReport(
+    public Task<IResult> ReplayQuarantinedReport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "quarantine/{id}/replay")] HttpRequest request, string id, CancellationToken ct) =>
-        Guid.TryParse(id, out var reportId) ? await ReplayAsync(request, reportId, ct) : Problems.NotFound($"No quarantined report '{id}'.");
+        callers.HandleAsync(request, Access.Admin, async _ =>
+            Guid.TryParse(id, out var reportId) ? await ReplayAsync(reportId, ct) : Problems.NotFound($"No quarantined report '{id}'."), ct);
 
-    private async Task<IResult> ReplayAsync(HttpRequest request, Guid? id, CancellationToken ct)
-    {
-        var caller = await callers.ResolveAsync(request, Access.Admin, ct);
-        if (!caller.Succeeded)
-        {
-            return caller.Problem!;
-        }
-        var results = await quarantine.ReplayAsync(id, ct);
-        return results is null
-            ? Problems.NotFound($"No quarantined report '{id}'.")
-            : TypedResults.Ok(new ReplayView(results.Count(r => r.Recorded), results.Count(r => !r.Recorded), results));
-    }
+    private async Task<IResult> ReplayAsync(Guid? id, CancellationToken ct) =>
+        await quarantine.ReplayAsync(id, ct) is { } results
+            ? TypedResults.Ok(new ReplayView(results.Count(r => r.Recorded), results.Count(r => !r.Recorded), results))
+            : Problems.NotFound($"No quarantined report '{id}'.");
 }
 
 public sealed record QuarantinedReportView(Guid Id, string? CallId, string Source, string Reason, string ReceivedAt, int PayloadBytes,

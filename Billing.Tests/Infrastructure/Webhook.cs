@@ -17,7 +17,7 @@ public static class Webhook
         var function = ActivatorUtilities.CreateInstance<VapiWebhookFunction>(scope.ServiceProvider);
         var context = HttpTesting.NewContext(scope.ServiceProvider, "POST", "/api/vapi/webhook", body: body,
             headers: headers ?? new() { ["X-Vapi-Secret"] = Secret });
-        return await FunctionPipeline.SendAsync(context, "VapiWebhook", () => function.Receive(context.Request, context.RequestAborted));
+        return await FunctionPipeline.SendAsync(context, "VapiWebhook", () => function.VapiWebhook(context.Request, context.RequestAborted));
     }
 
     /// <summary>The success fixture as another call, optionally changed, so a test owns its call.</summary>

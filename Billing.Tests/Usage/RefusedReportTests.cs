@@ -25,12 +25,18 @@ public sealed class RefusedReportTests(TestDatabase database) : IClassFixture<Te
         {
             db.Clients.Add(new Client
             {
-                ClientId = "dr_serban", Name = "Clinica Dr. Șerban", MonthlyFee = 800m, PricePerMinute = 0.56m,
+                ClientId = "dr_serban",
+                Name = "Clinica Dr. Șerban",
+                MonthlyFee = 800m,
+                PricePerMinute = 0.56m,
                 Assistants = [new ClientAssistant { VapiId = "asst_clinica_serban_01", ClientId = "dr_serban" }],
             });
             db.Clients.Add(new Client
             {
-                ClientId = "pricey", Name = "Mistyped rate", MonthlyFee = 1m, PricePerMinute = 99_999_999.9999m,
+                ClientId = "pricey",
+                Name = "Mistyped rate",
+                MonthlyFee = 1m,
+                PricePerMinute = 99_999_999.9999m,
                 Assistants = [new ClientAssistant { VapiId = "asst_pricey", ClientId = "pricey" }],
             });
             await db.SaveChangesAsync();
