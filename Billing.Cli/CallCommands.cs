@@ -54,7 +54,7 @@ internal static class CallCommands
             environment.Out.WriteLine($"Reconciled {windows.Count} assistants: {total.Found} calls found, {total.Inserted} inserted, {total.Completed} completed.");
             return ExitCodes.Success;
         }));
-        return new Command("calls", "Calls (\"UsageLog\").") { import, reconcile };
+        return new Command("calls", "Calls (\"UsageLog\").") { import, reconcile, QuarantineCommand(environment) };
     }
 
     public static async Task<ImportCounts> ImportAsync(CliEnvironment environment, IServiceProvider services,
@@ -73,12 +73,59 @@ internal static class CallCommands
                 case EndOfCallReportIngestion.Ignored: ignored++; break;
                 case EndOfCallReportIngestion.Invalid error:
                     invalid++;
-                    await environment.Error.WriteLineAsync($"{where}: {string.Join("; ", error.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))}");
+                    await environment.Error.WriteLineAsync($"{where}: {ReportQuarantine.Describe(error.Errors)}" +
+                                                           (error.QuarantineId is { } id ? $" (quarantined as {id})" : ""));
                     break;
             }
             progress.Advance();
         }
         return new ImportCounts(inserted, completed, unchanged, ignored, invalid);
+    }
+
+    /// <summary><c>billing calls quarantine list|replay</c>: reports refused for a billing field, kept instead of lost.</summary>
+    private static Command QuarantineCommand(CliEnvironment environment)
+    {
+        var all = new Option<bool>("--all") { Description = "Include reports already replayed." };
+        var json = new Option<bool>("--json") { Description = "Print JSON for scripts." };
+        var list = new Command("list", "Quarantined reports, oldest first (open ones unless --all).") { all, json };
+        list.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
+        {
+            var entries = await services.GetRequiredService<QuarantineReplay>().ListAsync(parse.GetValue(all), 10_000, ct);
+            if (parse.GetValue(json))
+            {
+                Output.WriteJson(environment.Out, entries);
+                return ExitCodes.Success;
+            }
+            Output.WriteTable(environment.Out, ["id", "received", "source", "call", "state", "reason"], entries.Select(e => (IReadOnlyList<string>)
+            [
+                e.Id.ToString(), e.ReceivedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), e.Source,
+                e.CallId ?? "-", e.ReplayedAt is null ? $"open ({e.ReplayAttempts} replays)" : "replayed: " + e.ReplayOutcome,
+                e.LastReplayError ?? e.Reason,
+            ]));
+            return ExitCodes.Success;
+        }));
+
+        var id = new Option<Guid?>("--id") { Description = "Only this quarantined report (default: every open one)." };
+        var replay = new Command("replay", "Replay quarantined reports through the normal path; recorded ones are closed.") { id, json };
+        replay.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
+        {
+            var results = await services.GetRequiredService<QuarantineReplay>().ReplayAsync(parse.GetValue(id), ct)
+                          ?? throw new CliException($"No quarantined report '{parse.GetValue(id)}': see 'billing calls quarantine list --all'.");
+            if (parse.GetValue(json))
+            {
+                Output.WriteJson(environment.Out, results);
+            }
+            else
+            {
+                foreach (var r in results)
+                {
+                    environment.Out.WriteLine($"{r.Id} {r.CallId ?? "-"}: {r.Outcome}{(r.Error is null ? "" : " - " + r.Error)}");
+                }
+                environment.Out.WriteLine($"Replayed {results.Count}: {results.Count(r => r.Recorded)} recorded, {results.Count(r => !r.Recorded)} still refused.");
+            }
+            return results.All(r => r.Recorded) ? ExitCodes.Success : ExitCodes.Failure;
+        }));
+        return new Command("quarantine", "End-of-call reports refused for a billing field (\"QuarantinedReport\").") { list, replay };
     }
 
     private static List<(string Where, string Body)> Messages(string path)

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Data.Common;
+using Billing.Domain.Data;
 using Npgsql;
 
 namespace Billing.Cli;
@@ -40,11 +42,20 @@ internal static class CliApp
             await environment.Error.WriteLineAsync($"error: {e.Message}");
             return ExitCodes.Usage;
         }
-        catch (NpgsqlException e)
+        catch (Exception e) when (DatabaseFaults.IsUnavailable(e, ct))
         {
             await environment.Error.WriteLineAsync(
-                $"error: the database could not be reached ({e.Message}). Run 'billing db up' for the local one, or check ConnectionStrings__Billing.");
+                $"error: the database is unavailable ({Innermost(e).Message}). Retry later; for the local one run 'billing db up', " +
+                "otherwise check ConnectionStrings__Billing and the server.");
             return ExitCodes.DatabaseUnavailable;
         }
+        catch (Exception e) when (e is DbException or Microsoft.EntityFrameworkCore.DbUpdateException)
+        {
+            // Reached, but it refused the work: the data or the schema is the problem, and retrying will not help.
+            await environment.Error.WriteLineAsync($"error: the database refused the operation: {Innermost(e).Message}");
+            return ExitCodes.Failure;
+        }
     }
+
+    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 }

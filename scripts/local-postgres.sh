@@ -4,6 +4,11 @@
 #   scripts/local-postgres.sh          start it (creating it on first use) and print its connection string
 #   scripts/local-postgres.sh stop     stop it
 #   scripts/local-postgres.sh status   say whether it runs
+#   scripts/local-postgres.sh restart [fast|immediate]   restart it (the reliability suite's fault injection)
+#   scripts/local-postgres.sh reload   re-read its configuration (after ALTER SYSTEM)
+#
+# BILLING_PG_CLUSTER=<name> selects another cluster of the same kind under .local/postgres-<name> (the reliability
+# suite restarts and exhausts its own, so the other tests' shared cluster is never disturbed).
 #
 # Finds PostgreSQL (>= 13) binaries, installing Debian's package when there are none, creates a cluster
 # under .local/postgres (git-ignored) on a free loopback port with a generated password, and starts it without
@@ -12,7 +17,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-state="$repo/.local/postgres"
+state="$repo/.local/postgres${BILLING_PG_CLUSTER:+-$BILLING_PG_CLUSTER}"
 mkdir -p "$state"
 chmod 755 "$repo/.local" "$state"
 log() { echo "local-postgres: $*" >&2; }
@@ -76,7 +81,7 @@ password=$(cat "$state/password")
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if [ ! -s "$state/port" ]; then
-  port=55432
+  port=$([ -n "${BILLING_PG_CLUSTER:-}" ] && echo 56432 || echo 55432) # named clusters apart from the shared ones
   while ! port_free "$port"; do port=$((port + 1)); done
   echo "$port" > "$state/port"
 fi
@@ -88,8 +93,14 @@ case "${1:-start}" in
     exit 0 ;;
   status)
     run "$bindir/pg_ctl" -D "$data" status >&2; exit $? ;;
+  restart)
+    # 9>&-: as for start, the server must not inherit the lock.
+    run "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -m "${2:-fast}" -w -t 60 restart >/dev/null 9>&-
+    exit $? ;;
+  reload)
+    run "$bindir/pg_ctl" -D "$data" reload >/dev/null; exit $? ;;
   start) ;;
-  *) log "unknown command '$1' (start, stop or status)"; exit 2 ;;
+  *) log "unknown command '$1' (start, stop, status, restart or reload)"; exit 2 ;;
 esac
 
 if [ ! -f "$data/PG_VERSION" ]; then

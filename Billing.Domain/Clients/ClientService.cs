@@ -23,6 +23,7 @@ public sealed class ClientService(BillingDbContext db)
     public async Task<bool> AddAsync(Client client, CancellationToken ct)
     {
         Validate(client).ThrowIfAny();
+        await EnsureDatabaseKnowsTimeZoneAsync(client.TimeZone, ct);
         if (await db.Clients.AnyAsync(c => c.ClientId == client.ClientId, ct))
         {
             return false;
@@ -48,12 +49,33 @@ public sealed class ClientService(BillingDbContext db)
         client.MinuteRounding = changes.MinuteRounding ?? client.MinuteRounding;
         client.Email = changes.Email ?? client.Email;
         Validate(client).ThrowIfAny();
+        if (changes.TimeZone is not null)
+        {
+            await EnsureDatabaseKnowsTimeZoneAsync(client.TimeZone, ct);
+        }
         var added = (changes.AddAssistants ?? []).Except(client.Assistants.Select(a => a.VapiId)).ToList();
         await EnsureAssistantsFreeAsync(clientId, added, "addAssistants", ct);
         client.Assistants.AddRange(added.Select(id => new ClientAssistant { VapiId = id, ClientId = clientId }));
         client.Assistants.RemoveAll(a => changes.RemoveAssistants?.Contains(a.VapiId) == true);
         await db.SaveChangesAsync(ct);
         return client;
+    }
+
+    public const int MaxPaymentTermDays = 365;
+
+    /// <summary>
+    /// .NET also accepts Windows ids (<c>GTB Standard Time</c>) and zones PostgreSQL's tz database may lack, but the
+    /// cycle's SQL computes local dates with <c>AT TIME ZONE</c>: a zone PostgreSQL refuses would fail every run.
+    /// </summary>
+    private async Task EnsureDatabaseKnowsTimeZoneAsync(string timeZone, CancellationToken ct)
+    {
+        var known = await db.Database.SqlQuery<bool>($"""SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE "name" = {timeZone}) AS "Value" """)
+            .SingleAsync(ct);
+        if (!known)
+        {
+            throw new InvalidInputException("timeZone",
+                $"'{timeZone}' is not a time zone PostgreSQL knows (pg_timezone_names); use an IANA name such as Europe/Bucharest.");
+        }
     }
 
     private async Task EnsureAssistantsFreeAsync(string clientId, IEnumerable<string> assistantIds, string field, CancellationToken ct)
@@ -77,7 +99,8 @@ public sealed class ClientService(BillingDbContext db)
         .Check(client.PricePerMinute >= 0, "pricePerMinute", "Cannot be negative.")
         .Check(decimal.Round(client.PricePerMinute, 4) == client.PricePerMinute, "pricePerMinute", "At most 4 decimals.")
         .Check(client.IncludedMinutes >= 0, "includedMinutes", "Cannot be negative.")
-        .Check(client.PaymentTermDays >= 0, "paymentTermDays", "Cannot be negative.")
+        // A due date is issue day + term: beyond a year it is a typo, and near int.MaxValue it overflows DateOnly.
+        .Check(client.PaymentTermDays is >= 0 and <= MaxPaymentTermDays, "paymentTermDays", $"From 0 to {MaxPaymentTermDays} days.")
         .Check(client.Currency.Length == 3 && client.Currency.All(char.IsAsciiLetterUpper), "currency",
             $"'{client.Currency}' is not an ISO 4217 currency code such as RON.")
         .Check(client.BillingDay is >= 1 and <= 28, "billingDay", "Between 1 and 28.")

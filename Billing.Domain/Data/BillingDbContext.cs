@@ -15,6 +15,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<ClientAssistant> ClientAssistants => Set<ClientAssistant>();
     public DbSet<UsageLog> UsageLogs => Set<UsageLog>();
     public DbSet<VapiCallReport> VapiCallReports => Set<VapiCallReport>();
+    public DbSet<QuarantinedReport> QuarantinedReports => Set<QuarantinedReport>();
     public DbSet<Invoice> Invoices => Set<Invoice>();
     public DbSet<InvoiceLateUsage> InvoiceLateUsage => Set<InvoiceLateUsage>();
     public DbSet<InvoiceNumberSeries> InvoiceNumberSeries => Set<InvoiceNumberSeries>();
@@ -23,6 +24,19 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<ExchangeRate> ExchangeRates => Set<ExchangeRate>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    /// <summary>Refuses values their columns cannot hold before anything is sent (<see cref="ColumnLimits"/>).</summary>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        ColumnLimits.Check(ChangeTracker);
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        ColumnLimits.Check(ChangeTracker);
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BillingDbContext).Assembly);

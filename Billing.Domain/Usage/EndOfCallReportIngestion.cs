@@ -10,6 +10,7 @@ namespace Billing.Domain.Usage;
 /// end-of-call report. Host-independent, so the HTTP function and the CLI run exactly the same code.
 /// </summary>
 public sealed class EndOfCallReportIngestion(UsageRecorder recorder, UsageCompletion completion, BillingMetrics metrics,
+    ReportQuarantine quarantine,
     ILogger<EndOfCallReportIngestion> logger)
 {
     public const string EndOfCallReportType = "end-of-call-report";
@@ -17,17 +18,20 @@ public sealed class EndOfCallReportIngestion(UsageRecorder recorder, UsageComple
     public abstract record Result;
     /// <summary>Another message type: acknowledged, nothing stored.</summary>
     public sealed record Ignored(string? MessageType) : Result;
-    /// <summary>Not a usable message; <see cref="Malformed"/> = not JSON or not an envelope (400), otherwise a field is wrong (422).</summary>
-    public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors, bool Malformed) : Result;
+    /// <summary>Not a usable message; <see cref="Malformed"/> = not JSON or not an envelope (400), otherwise a billing field of an
+    /// end-of-call report is unusable (422) and the report was kept in the quarantine (<see cref="QuarantineId"/>).</summary>
+    public sealed record Invalid(IReadOnlyDictionary<string, string[]> Errors, bool Malformed, Guid? QuarantineId = null) : Result;
     public sealed record Recorded(string CallId, RecordOutcome Outcome, bool Incomplete) : Result;
 
     /// <param name="completeFromVapiWithin">When set, an incomplete call is completed from GET /call/{id} right away,
     /// waiting at most this long; otherwise reconciliation completes it later.</param>
-    public async Task<Result> IngestAsync(ReadOnlyMemory<byte> body, UsageSource source, TimeSpan? completeFromVapiWithin, CancellationToken ct)
+    /// <param name="keepRefused">Whether a refused end-of-call report is quarantined (a replay from the quarantine says no).</param>
+    public async Task<Result> IngestAsync(ReadOnlyMemory<byte> body, UsageSource source, TimeSpan? completeFromVapiWithin, CancellationToken ct,
+        bool keepRefused = true)
     {
         using var activity = BillingMetrics.Activities.StartActivity("billing.report.ingest");
         var started = Stopwatch.GetTimestamp();
-        var result = await IngestReportAsync(body, source, completeFromVapiWithin, ct);
+        var result = await IngestReportAsync(body, source, completeFromVapiWithin, keepRefused, ct);
         metrics.ReportIngested(source, result, Stopwatch.GetElapsedTime(started));
         if (activity is not null)
         {
@@ -42,7 +46,8 @@ public sealed class EndOfCallReportIngestion(UsageRecorder recorder, UsageComple
         return result;
     }
 
-    private async Task<Result> IngestReportAsync(ReadOnlyMemory<byte> body, UsageSource source, TimeSpan? completeFromVapiWithin, CancellationToken ct)
+    private async Task<Result> IngestReportAsync(ReadOnlyMemory<byte> body, UsageSource source, TimeSpan? completeFromVapiWithin, bool keep,
+        CancellationToken ct)
     {
         JsonDocument document;
         try
@@ -73,11 +78,18 @@ public sealed class EndOfCallReportIngestion(UsageRecorder recorder, UsageComple
             var parsed = VapiCallParser.FromEndOfCallReport(message);
             if (!parsed.IsValid)
             {
-                logger.LogWarning("Refused an end-of-call report: {Fields}", string.Join(", ", parsed.Errors.Keys));
-                return new Invalid(parsed.Errors, Malformed: false);
+                return await RefuseAsync(body, source, message, parsed.Errors, keep, ct);
             }
             var call = parsed.Call!;
-            var outcome = await recorder.RecordAsync(call, source, RawReport.Of(body.Span), ct);
+            RecordOutcome outcome;
+            try
+            {
+                outcome = await recorder.RecordAsync(call, source, RawReport.Of(body.Span), ct);
+            }
+            catch (UnrecordableCallException e)
+            {
+                return await RefuseAsync(body, source, message, e.Errors, keep, ct);
+            }
             using var scope = logger.BeginScope(new Dictionary<string, object> { ["CallId"] = call.CallId });
             logger.LogInformation("Call {CallId} recorded: {Outcome}, {Seconds} s, ended {EndedReason}{Incomplete}",
                 call.CallId, outcome, call.DurationSeconds, call.EndedReason, call.Incomplete ? ", incomplete" : "");
@@ -91,5 +103,15 @@ public sealed class EndOfCallReportIngestion(UsageRecorder recorder, UsageComple
             }
             return new Recorded(call.CallId, outcome, stillIncomplete);
         }
+    }
+
+    /// <summary>A report whose billing fields are unusable: kept in the quarantine before the 422, since Vapi's
+    /// recommended retry plan does not retry 4xx and the call would otherwise be lost.</summary>
+    private async Task<Invalid> RefuseAsync(ReadOnlyMemory<byte> body, UsageSource source, JsonElement message,
+        IReadOnlyDictionary<string, string[]> errors, bool keep, CancellationToken ct)
+    {
+        var id = keep ? await quarantine.QuarantineAsync(body, source, ReportQuarantine.CallIdOf(message), errors, ct) : (Guid?)null;
+        logger.LogWarning("Refused an end-of-call report: {Fields}; quarantine id {QuarantineId}", string.Join(", ", errors.Keys), id);
+        return new Invalid(errors, Malformed: false, id);
     }
 }

@@ -103,6 +103,13 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
         RawReport? raw, CancellationToken ct)
     {
         var price = CallPricing.Of(call, terms);
+        if (price.Cost > VapiCallParser.MaxCost)
+        {
+            throw new UnrecordableCallException(new Dictionary<string, string[]>
+            {
+                ["cost"] = [$"At the client's rate the call would cost more than {VapiCallParser.MaxCost.ToString(System.Globalization.CultureInfo.InvariantCulture)} (the column's limit)."],
+            });
+        }
         var now = clock.GetUtcNow();
 
         await using var command = dataSource.CreateCommand(RecordSql);
@@ -136,7 +143,17 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
         p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Numeric, Value = (object?)terms?.PricePerMinute ?? DBNull.Value });
         p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Boolean, Value = (object?)terms?.BillVapiFaults ?? DBNull.Value });
 
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        NpgsqlDataReader reader;
+        try
+        {
+            reader = await command.ExecuteReaderAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState == PostgresErrorCodes.CheckViolation)
+        {
+            // A data exception the parser did not foresee: that call's problem (quarantined), never a 500 for Vapi to retry forever.
+            throw new UnrecordableCallException(new Dictionary<string, string[]> { ["message"] = ["The database refused the call: " + e.MessageText] });
+        }
+        await using var _ = reader;
         await reader.ReadAsync(ct);
         var outcome = reader.IsDBNull(1) ? RecordOutcome.Unchanged : reader.GetBoolean(1) ? RecordOutcome.Inserted : RecordOutcome.Completed;
         return (reader.GetBoolean(0), outcome);

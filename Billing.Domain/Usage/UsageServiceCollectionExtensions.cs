@@ -17,6 +17,8 @@ public static class UsageServiceCollectionExtensions
         services.AddScoped(sp => new Lazy<Vapi.IVapiApi>(sp.GetRequiredService<Vapi.IVapiApi>));
         services.AddScoped<UsageCompletion>();
         services.AddScoped<EndOfCallReportIngestion>();
+        services.AddSingleton<ReportQuarantine>();
+        services.AddScoped<QuarantineReplay>();
         services.AddScoped<UsageMaintenance>();
         return services;
     }

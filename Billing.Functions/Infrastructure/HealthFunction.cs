@@ -47,11 +47,12 @@ public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, Ca
             return TypedResults.Ok(new HealthReport(Up, "ok", pending, new OutboxHealth(figures.Pending, figures.Dead,
                 figures.OldestPendingAge is { } age ? Math.Round(age.TotalSeconds) : null, figures.DisabledKinds)));
         }
-        catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        catch (Exception exception) when (DatabaseFaults.IsUnavailable(exception, cancellationToken))
         {
             // No key can be proven without the database either: everyone learns "down" and when to look again.
             logger.LogWarning(exception, "Health check could not reach the database");
-            request.HttpContext.Response.Headers.RetryAfter = "30";
+            request.HttpContext.Response.Headers.RetryAfter =
+                DatabaseFaults.RetryAfterSeconds(exception).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Json(new HealthStatus(Down), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }

@@ -102,7 +102,10 @@ public sealed class VapiWebhookAuthenticator
     /// <summary>Vapi does not document the timestamp's unit: values above 10^11 are read as milliseconds, else seconds.</summary>
     private bool IsFresh(long stamp, VapiWebhookOptions o)
     {
-        var sent = stamp > 100_000_000_000 ? DateTimeOffset.FromUnixTimeMilliseconds(stamp) : DateTimeOffset.FromUnixTimeSeconds(Math.Min(stamp, 253_402_300_799));
+        // Clamped to DateTimeOffset's range (year 9999): a larger stamp is simply not fresh, never an exception.
+        var sent = stamp > 100_000_000_000
+            ? DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(stamp, 253_402_300_799_999))
+            : DateTimeOffset.FromUnixTimeSeconds(stamp);
         return (clock.GetUtcNow() - sent).Duration() <= TimeSpan.FromSeconds(o.TimestampToleranceSeconds);
     }
 

@@ -1,8 +1,8 @@
 using System.Buffers;
+using Billing.Domain.Data;
 using Billing.Domain.Usage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Billing.Functions.Usage;
 
@@ -51,10 +51,11 @@ public sealed class VapiWebhookFunction(
             var completeWithin = options.Value.CompleteFromApi ? TimeSpan.FromSeconds(options.Value.CompleteFromApiTimeoutSeconds) : (TimeSpan?)null;
             result = await ingestion.IngestAsync(body, UsageSource.Webhook, completeWithin, ct);
         }
-        catch (Exception e) when (e is NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: System.Net.Sockets.SocketException } or TimeoutException)
+        catch (Exception e) when (DatabaseFaults.IsUnavailable(e, ct))
         {
-            logger.LogError(e, "The database is unreachable; the webhook answered 503 and stored nothing");
-            return Problems.DatabaseUnavailable();
+            // Nothing was acknowledged, so a Vapi backoffPlan (README) delivers the report again.
+            logger.LogError(e, "The database is unavailable; the webhook answered 503 and stored nothing");
+            return Problems.DatabaseUnavailable(DatabaseFaults.RetryAfterSeconds(e));
         }
 
         return result switch

@@ -39,6 +39,9 @@ public sealed class FunctionsMetadataTests
         ["ListExchangeRates"] = ("httpTrigger", "get", "exchange-rates"),
         ["SetExchangeRate"] = ("httpTrigger", "put", "exchange-rates"),
         ["LoadNbrExchangeRates"] = ("httpTrigger", "post", "exchange-rates/nbr"),
+        ["ListQuarantinedReports"] = ("httpTrigger", "get", "quarantine"),
+        ["ReplayQuarantinedReports"] = ("httpTrigger", "post", "quarantine/replay"),
+        ["ReplayQuarantinedReport"] = ("httpTrigger", "post", "quarantine/{id}/replay"),
     };
 
     [Fact]

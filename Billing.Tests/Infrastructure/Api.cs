@@ -13,7 +13,7 @@ namespace Billing.Tests.Infrastructure;
 
 /// <summary>
 /// Sends requests to the HTTP functions the way the host routes them: by method and route template, each request in
-/// its own DI scope of the app's real registrations. Every response is checked against openapi.json, so every API
+/// its own DI scope of the app's real registrations, through the app's middleware. Every response is checked against openapi.json, so every API
 /// test is also a contract test.
 /// </summary>
 public sealed class Api(IServiceProvider services)
@@ -54,6 +54,11 @@ public sealed class Api(IServiceProvider services)
         new("POST", "/api/exchange-rates/nbr", "LoadNbrExchangeRates",
             (s, r, _) => Function<ExchangeRateFunctions>(s).LoadNbrExchangeRates(r, default)),
         new("GET", "/api/outbox", "ListOutbox", (s, r, _) => Function<OutboxFunctions>(s).ListOutbox(r, default)),
+        new("GET", "/api/quarantine", "ListQuarantinedReports", (s, r, _) => Function<QuarantineFunctions>(s).ListQuarantinedReports(r, default)),
+        new("POST", "/api/quarantine/replay", "ReplayQuarantinedReports",
+            (s, r, _) => Function<QuarantineFunctions>(s).ReplayQuarantinedReports(r, default)),
+        new("POST", "/api/quarantine/{id}/replay", "ReplayQuarantinedReport",
+            (s, r, v) => Function<QuarantineFunctions>(s).ReplayQuarantinedReport(r, v["id"], default)),
     ];
 
     public static IReadOnlyList<(string Method, string Template)> Endpoints => Routes.Select(r => (r.Method, r.Template)).ToList();
@@ -70,7 +75,7 @@ public sealed class Api(IServiceProvider services)
             allHeaders["Authorization"] = "Bearer " + key;
         }
         var context = HttpTesting.NewContext(scope.ServiceProvider, method, path, query, body, allHeaders);
-        var response = await HttpTesting.ExecuteAsync(await route.Invoke(scope.ServiceProvider, context.Request, values), context);
+        var response = await FunctionPipeline.SendAsync(context, route.OperationId, () => route.Invoke(scope.ServiceProvider, context.Request, values));
         var violations = OpenApiContract.Violations(route.OperationId, response.Status, response.ContentType, response.Body);
         Assert.True(violations.Count == 0, $"{method} {pathAndQuery} broke the contract:\n{string.Join("\n", violations)}\n{response.Body}");
         return response;

@@ -84,3 +84,28 @@ internal sealed class VapiCallReportConfiguration : IEntityTypeConfiguration<Vap
         entity.HasIndex(r => r.ExpiresAt);
     }
 }
+
+internal sealed class QuarantinedReportConfiguration : IEntityTypeConfiguration<QuarantinedReport>
+{
+    public void Configure(EntityTypeBuilder<QuarantinedReport> entity)
+    {
+        entity.ToTable("QuarantinedReport", t => t.HasTextCheck<UsageSource>("source", TextCase.Lower));
+        entity.HasKey(r => r.Id);
+        entity.Property(r => r.Id).IsDatabaseGeneratedId();
+        entity.Property(r => r.PayloadGzip).HasColumnName("payloadGzip");
+        entity.Property(r => r.PayloadSha256).HasColumnName("payloadSha256");
+        entity.HasIndex(r => r.PayloadSha256).IsUnique();
+        entity.Property(r => r.PayloadBytes).HasColumnName("payloadBytes");
+        entity.Property(r => r.CallId).HasColumnName("callId").HasMaxLength(100);
+        entity.HasIndex(r => r.CallId);
+        entity.Property(r => r.Source).HasColumnName("source").HasTextValues(TextCase.Lower);
+        entity.Property(r => r.Reason).HasColumnName("reason");
+        entity.Property(r => r.ReceivedAt).HasColumnName("receivedAt").HasDefaultValueSql("now()");
+        entity.Property(r => r.ReplayedAt).HasColumnName("replayedAt");
+        entity.Property(r => r.ReplayOutcome).HasColumnName("replayOutcome").HasMaxLength(20);
+        entity.Property(r => r.ReplayAttempts).HasColumnName("replayAttempts");
+        entity.Property(r => r.LastReplayError).HasColumnName("lastReplayError");
+        // The open ones, oldest first: what the list and the replay read.
+        entity.HasIndex(r => r.ReceivedAt).HasFilter("\"replayedAt\" IS NULL").HasDatabaseName("IX_QuarantinedReport_open");
+    }
+}

@@ -847,6 +847,83 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.Usage.QuarantinedReport", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<string>("CallId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("callId");
+
+                    b.Property<string>("LastReplayError")
+                        .HasColumnType("text")
+                        .HasColumnName("lastReplayError");
+
+                    b.Property<int>("PayloadBytes")
+                        .HasColumnType("integer")
+                        .HasColumnName("payloadBytes");
+
+                    b.Property<byte[]>("PayloadGzip")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("payloadGzip");
+
+                    b.Property<byte[]>("PayloadSha256")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("payloadSha256");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("receivedAt")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<int>("ReplayAttempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("replayAttempts");
+
+                    b.Property<string>("ReplayOutcome")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("replayOutcome");
+
+                    b.Property<DateTimeOffset?>("ReplayedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("replayedAt");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("source");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CallId");
+
+                    b.HasIndex("PayloadSha256")
+                        .IsUnique();
+
+                    b.HasIndex("ReceivedAt")
+                        .HasDatabaseName("IX_QuarantinedReport_open")
+                        .HasFilter("\"replayedAt\" IS NULL");
+
+                    b.ToTable("QuarantinedReport", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_QuarantinedReport_source", "\"source\" IN ('webhook', 'reconciliation', 'import')");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Usage.UsageLog", b =>
                 {
                     b.Property<Guid>("Id")

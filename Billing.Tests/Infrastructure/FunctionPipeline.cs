@@ -1,0 +1,37 @@
+using Billing.Functions.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NSubstitute;
+
+namespace Billing.Tests.Infrastructure;
+
+/// <summary>
+/// Runs a function the way the worker does with ASP.NET Core integration: inside the app's own middleware
+/// (<see cref="UnhandledExceptionMiddleware"/>), whose FunctionContext carries the HttpContext, and the returned
+/// <see cref="IResult"/> executed afterwards unless the middleware already answered.
+/// </summary>
+public static class FunctionPipeline
+{
+    public static async Task<HttpTesting.Response> SendAsync(HttpContext http, string functionName, Func<Task<IResult>> function)
+    {
+        var context = Substitute.For<FunctionContext>();
+        context.Items.Returns(new Dictionary<object, object> { ["HttpRequestContext"] = http });
+        var definition = Substitute.For<FunctionDefinition>();
+        definition.Name.Returns(functionName);
+        context.FunctionDefinition.Returns(definition);
+        context.InstanceServices.Returns(http.RequestServices);
+
+        var middleware = new UnhandledExceptionMiddleware(http.RequestServices.GetRequiredService<ILogger<UnhandledExceptionMiddleware>>());
+        IResult? result = null;
+        await middleware.Invoke(context, async _ => result = await function());
+        if (result is not null)
+        {
+            await result.ExecuteAsync(http);
+        }
+        http.Response.Body.Position = 0;
+        var body = await new StreamReader(http.Response.Body).ReadToEndAsync();
+        return new HttpTesting.Response(http.Response.StatusCode, http.Response.ContentType ?? "", body, http.Response.Headers);
+    }
+}
