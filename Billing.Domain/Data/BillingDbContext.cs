@@ -1,4 +1,5 @@
 using Billing.Domain.Access;
+using Billing.Domain.Audit;
 using Billing.Domain.Clients;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Outbox;
@@ -23,6 +24,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<ExchangeRate> ExchangeRates => Set<ExchangeRate>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BillingDbContext).Assembly);
