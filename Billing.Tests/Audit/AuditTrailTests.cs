@@ -101,7 +101,12 @@ public sealed class AuditTrailTests(TestDatabase database) : IClassFixture<TestD
         await using var db = database.CreateContext();
         db.AuditEntries.Add(new AuditEntry
         {
-            OccurredAt = _clock.GetUtcNow(), Actor = actor, Entity = AuditEntities.Payment, EntityId = "x", Action = "created", After = "{}",
+            OccurredAt = _clock.GetUtcNow(),
+            Actor = actor,
+            Entity = AuditEntities.Payment,
+            EntityId = "x",
+            Action = "created",
+            After = "{}",
         });
 
         var refused = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
