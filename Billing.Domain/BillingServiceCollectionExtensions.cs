@@ -1,4 +1,5 @@
 using Billing.Domain.Access;
+using Billing.Domain.Audit;
 using Billing.Domain.Data;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Mail;
@@ -56,6 +57,8 @@ public static class BillingServiceCollectionExtensions
         services.AddOptions<ExchangeRateOptions>().Bind(configuration.GetSection(ExchangeRateOptions.Section));
         services.AddHttpClient(ExchangeRates.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddScoped<ExchangeRates>();
+        services.AddScoped<AuditTrail>();
+        services.AddScoped<AuditHistory>();
         services.AddScoped<PaymentService>();
         services.AddSingleton<ApiKeyCache>();
         services.AddScoped<ApiKeyService>();

@@ -7,7 +7,7 @@ namespace Billing.Tests.Deployment;
 /// <summary>
 /// infra/sql/app-role.sql, as scripts/deploy runs it after the migrations: the app's login role, not a superuser and
 /// not the tables' owner, bills and records calls, creates its temporary table, and can change no schema; a table a
-/// later migration adds is usable at once.
+/// later migration adds is usable at once; the audit trail only grows.
 /// </summary>
 public sealed class AppDatabaseRoleTests(TestDatabase database) : IClassFixture<TestDatabase>, IAsyncLifetime
 {
@@ -65,6 +65,64 @@ public sealed class AppDatabaseRoleTests(TestDatabase database) : IClassFixture<
         var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, statement));
 
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    [Fact]
+    public async Task The_app_role_writes_and_reads_the_audit_trail()
+    {
+        await using var connection = new NpgsqlConnection(AppConnectionString);
+        await connection.OpenAsync();
+
+        await ExecuteAsync(connection, """
+            INSERT INTO "AuditLog" ("occurredAt", "actor", "entity", "entityId", "action", "after")
+            VALUES (now(), 'system', 'invoice', 'role-test', 'status', '{"status":"OVERDUE"}')
+            """);
+        await using var count = new NpgsqlCommand("""SELECT count(*) FROM "AuditLog" WHERE "entityId" = 'role-test'""", connection);
+        Assert.Equal(1L, await count.ExecuteScalarAsync());
+    }
+
+    [Theory]
+    [InlineData("UPDATE \"AuditLog\" SET \"reason\" = 'rewritten'")]
+    [InlineData("DELETE FROM \"AuditLog\"")]
+    [InlineData("TRUNCATE \"AuditLog\"")]
+    public async Task The_app_role_cannot_alter_or_remove_audit_rows(string statement)
+    {
+        await using var connection = new NpgsqlConnection(AppConnectionString);
+        await connection.OpenAsync();
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, statement));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        Assert.Contains("AuditLog", refused.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_trigger_refuses_audit_changes_even_to_a_role_granted_them()
+    {
+        await using (var owner = await database.OpenConnectionAsync())
+        {
+            // As between a migration and the next run of the grants: the default privileges include UPDATE and DELETE.
+            await ExecuteAsync(owner, """GRANT UPDATE, DELETE ON "AuditLog" TO billing_app""");
+            await ExecuteAsync(owner, """
+                INSERT INTO "AuditLog" ("occurredAt", "actor", "entity", "entityId", "action", "after")
+                VALUES (now(), 'system', 'invoice', 'granted-test', 'status', '{}')
+                """);
+        }
+        try
+        {
+            await using var connection = new NpgsqlConnection(AppConnectionString);
+            await connection.OpenAsync();
+
+            var update = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, """UPDATE "AuditLog" SET "reason" = 'x'"""));
+            var delete = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, """DELETE FROM "AuditLog" """));
+
+            Assert.Contains("append-only", update.MessageText, StringComparison.Ordinal);
+            Assert.Contains("append-only", delete.MessageText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await ApplyAppRoleSqlAsync();
+        }
     }
 
     [Fact]

@@ -93,6 +93,87 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.Audit.AuditEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("actor");
+
+                    b.Property<string>("After")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("after");
+
+                    b.Property<string>("Before")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("before");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("clientId");
+
+                    b.Property<string>("Entity")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("entity");
+
+                    b.Property<string>("EntityId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("entityId");
+
+                    b.Property<Guid?>("InvoiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("invoiceId");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurredAt")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClientId", "Id")
+                        .HasFilter("\"clientId\" IS NOT NULL");
+
+                    b.HasIndex("InvoiceId", "Id")
+                        .HasFilter("\"invoiceId\" IS NOT NULL");
+
+                    b.HasIndex("Entity", "EntityId", "Id");
+
+                    b.ToTable("AuditLog", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_AuditLog_actor", "\"actor\" ~ '^(key:[0-9a-f-]{36}|cli:.+|stripe|system)$'");
+
+                            t.HasCheckConstraint("CK_AuditLog_change", "\"before\" IS NOT NULL OR \"after\" IS NOT NULL");
+
+                            t.HasCheckConstraint("CK_AuditLog_entity", "\"entity\" ~ '^[a-z][A-Za-z]*$'");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Clients.Client", b =>
                 {
                     b.Property<Guid>("Id")
