@@ -1,6 +1,7 @@
 using Billing.Domain.Access;
 using Billing.Domain.Clients;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Invoicing.Pdf;
 using Billing.Domain.Outbox;
 using Billing.Domain.Payments;
 using Billing.Domain.Reports;
@@ -23,6 +24,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<ExchangeRate> ExchangeRates => Set<ExchangeRate>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<InvoicePdf> InvoicePdfs => Set<InvoicePdf>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BillingDbContext).Assembly);
