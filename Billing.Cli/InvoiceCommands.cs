@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Billing.Domain.Common;
+using Billing.Domain.Data;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Invoicing.Pdf;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Cli;
@@ -54,7 +57,22 @@ internal static class InvoiceCommands
             }
             return ExitCodes.Success;
         }));
-        return new Command("invoices", "Invoices (\"Factura\").") { list };
+        var number = new Argument<string>("number") { Description = "The invoice number, e.g. VAI-2025-000001." };
+        var output = new Option<FileInfo>("--out") { Description = "The file to write the PDF to.", Required = true };
+        var pdf = new Command("pdf", "Write an invoice's PDF (the one stored at its first rendering) to a file.") { number, output };
+        pdf.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
+        {
+            var wanted = parse.GetValue(number)!;
+            var id = await services.GetRequiredService<BillingDbContext>().Invoices.Where(i => i.Number == wanted).Select(i => (Guid?)i.Id)
+                .SingleOrDefaultAsync(ct) ?? throw new CliException($"No invoice numbered '{wanted}' ('billing invoices list' shows them).");
+            var stored = await services.GetRequiredService<InvoicePdfs>().GetAsync(id, ct)
+                ?? throw new CliException($"No invoice numbered '{wanted}'.");
+            var file = parse.GetValue(output)!;
+            await File.WriteAllBytesAsync(file.FullName, stored.Content, ct);
+            environment.Out.WriteLine($"Wrote {file.FullName} ({stored.Content.Length} bytes, SHA-256 {stored.Sha256}).");
+            return ExitCodes.Success;
+        }));
+        return new Command("invoices", "Invoices (\"Factura\").") { list, pdf };
     }
 
     public static void WriteTable(TextWriter writer, IReadOnlyList<Invoice> invoices) =>

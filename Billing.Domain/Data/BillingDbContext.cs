@@ -2,6 +2,7 @@ using Billing.Domain.Access;
 using Billing.Domain.Audit;
 using Billing.Domain.Clients;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Invoicing.Pdf;
 using Billing.Domain.Outbox;
 using Billing.Domain.Payments;
 using Billing.Domain.Reports;
@@ -26,6 +27,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<ExchangeRate> ExchangeRates => Set<ExchangeRate>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<InvoicePdf> InvoicePdfs => Set<InvoicePdf>();
 
     /// <summary>Refuses values their columns cannot hold before anything is sent (<see cref="ColumnLimits"/>).</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)

@@ -13,6 +13,10 @@ public static class InvoicingServiceCollectionExtensions
         services.AddScoped<InvoiceIssuer>();
         services.AddScoped<BillingCycle>();
         services.AddScoped<InvoiceQueries>();
+        services.AddScoped<Pdf.InvoiceDocuments>();
+        services.AddScoped<Pdf.InvoicePdfs>();
+        services.AddScoped<InvoiceEmail>();
+        services.AddScoped<Outbox.IOutboxHandler>(sp => sp.GetRequiredService<InvoiceEmail>());
         services.AddScoped<Clients.ClientService>();
         return services;
     }

@@ -19,6 +19,7 @@ public sealed class FunctionsMetadataTests
         ["OpenApi"] = ("httpTrigger", "get", "openapi.json"),
         ["ListInvoices"] = ("httpTrigger", "get", "invoices"),
         ["GetInvoice"] = ("httpTrigger", "get", "invoices/{id}"),
+        ["GetInvoicePdf"] = ("httpTrigger", "get", "invoices/{id}/pdf"),
         ["ListClientInvoices"] = ("httpTrigger", "get", "clients/{clientId}/invoices"),
         ["RevenueReport"] = ("httpTrigger", "get", "reports/revenue"),
         ["TopClientsReport"] = ("httpTrigger", "get", "reports/top-clients"),

@@ -29,6 +29,7 @@ public sealed class Api(IServiceProvider services)
     [
         new("GET", "/api/invoices", "ListInvoices", (s, r, _) => Function<InvoiceFunctions>(s).ListInvoices(r, default)),
         new("GET", "/api/invoices/{id}", "GetInvoice", (s, r, v) => Function<InvoiceFunctions>(s).GetInvoice(r, v["id"], default)),
+        new("GET", "/api/invoices/{id}/pdf", "GetInvoicePdf", (s, r, v) => Function<InvoicePdfFunction>(s).GetInvoicePdf(r, v["id"], default)),
         new("GET", "/api/clients/{clientId}/invoices", "ListClientInvoices",
             (s, r, v) => Function<InvoiceFunctions>(s).ListClientInvoices(r, v["clientId"], default)),
         new("GET", "/api/clients/{clientId}/usage/current", "GetCurrentUsage",

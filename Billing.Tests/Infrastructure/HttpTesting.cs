@@ -34,6 +34,9 @@ public static class HttpTesting
 
     public sealed record Response(int Status, string ContentType, string Body, IHeaderDictionary Headers)
     {
+        /// <summary>The body as sent, for binary responses (a PDF).</summary>
+        public byte[] Bytes { get; init; } = [];
+
         public JsonElement Json => JsonDocument.Parse(Body).RootElement;
     }
 
@@ -41,7 +44,9 @@ public static class HttpTesting
     {
         await result.ExecuteAsync(context);
         context.Response.Body.Position = 0;
-        var body = await new StreamReader(context.Response.Body).ReadToEndAsync();
-        return new Response(context.Response.StatusCode, context.Response.ContentType ?? "", body, context.Response.Headers);
+        using var bytes = new MemoryStream();
+        await context.Response.Body.CopyToAsync(bytes);
+        var body = Encoding.UTF8.GetString(bytes.ToArray());
+        return new Response(context.Response.StatusCode, context.Response.ContentType ?? "", body, context.Response.Headers) { Bytes = bytes.ToArray() };
     }
 }

@@ -73,7 +73,7 @@ public sealed class OutboxDispatcherTests(TestDatabase database) : IClassFixture
         // The delivery goes out, then the process dies before it records that.
         await using (var scope = crashed.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetServices<IOutboxHandler>().Single().DeliverAsync(claimed.Delivery, default);
+            await scope.ServiceProvider.GetServices<IOutboxHandler>().Single(h => h.Kind == RecordingReceiver.Kind).DeliverAsync(claimed.Delivery, default);
         }
 
         await using var survivor = _world.Instance("survivor");

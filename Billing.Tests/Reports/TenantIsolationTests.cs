@@ -29,6 +29,7 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
             ("GET", $"/api/invoices?format=csv&clientId={world.B}", null),
             ("GET", $"/api/invoices?sort=total&limit=1&cursor={cursorOfB}", null),
             ("GET", $"/api/invoices/{invoicesB[0]}", null),
+            ("GET", $"/api/invoices/{invoicesB[0]}/pdf", null),
             ("GET", $"/api/clients/{world.B}/invoices", null),
             ("GET", $"/api/clients/{world.B}/invoices?format=csv", null),
             ("GET", $"/api/clients/{world.B}/usage/current", null),

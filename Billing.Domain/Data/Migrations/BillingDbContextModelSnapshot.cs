@@ -704,6 +704,35 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.Invoicing.Pdf.InvoicePdf", b =>
+                {
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("facturaId");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<DateTimeOffset>("RenderedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("renderedAt");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("InvoiceId");
+
+                    b.ToTable("InvoicePdf", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_InvoicePdf_sha256", "\"sha256\" ~ '^[0-9a-f]{64}$'");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Outbox.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1255,6 +1284,15 @@ namespace Billing.Domain.Data.Migrations
                         .WithMany("LateUsage")
                         .HasForeignKey("InvoiceId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Billing.Domain.Invoicing.Pdf.InvoicePdf", b =>
+                {
+                    b.HasOne("Billing.Domain.Invoicing.Invoice", null)
+                        .WithOne()
+                        .HasForeignKey("Billing.Domain.Invoicing.Pdf.InvoicePdf", "InvoiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
