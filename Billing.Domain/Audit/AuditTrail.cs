@@ -7,7 +7,7 @@ namespace Billing.Domain.Audit;
 /// The writer of the audit trail. <see cref="Record"/> adds the row to the caller's <see cref="BillingDbContext"/>,
 /// so it is written by the caller's own <c>SaveChangesAsync</c>, inside the caller's transaction: the change and its
 /// audit row commit together or not at all. Code that changes rows with raw SQL inserts into "AuditLog" in the same
-/// transaction instead (columns in <see cref="AuditEntry"/>; see docs/decisions/0013-append-only-audit-trail.md).
+/// transaction instead (columns in <see cref="AuditEntry"/>; see docs/decisions/0016-append-only-audit-trail.md).
 /// </summary>
 /// <example>
 /// <code>

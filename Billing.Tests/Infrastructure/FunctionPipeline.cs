@@ -31,7 +31,9 @@ public static class FunctionPipeline
             await result.ExecuteAsync(http);
         }
         http.Response.Body.Position = 0;
-        var body = await new StreamReader(http.Response.Body).ReadToEndAsync();
-        return new HttpTesting.Response(http.Response.StatusCode, http.Response.ContentType ?? "", body, http.Response.Headers);
+        using var bytes = new MemoryStream();
+        await http.Response.Body.CopyToAsync(bytes);
+        return new HttpTesting.Response(http.Response.StatusCode, http.Response.ContentType ?? "",
+            System.Text.Encoding.UTF8.GetString(bytes.ToArray()), http.Response.Headers) { Bytes = bytes.ToArray() };
     }
 }

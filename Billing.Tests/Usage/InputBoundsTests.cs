@@ -62,7 +62,7 @@ public sealed class InputBoundsTests(TestDatabase database) : IClassFixture<Test
     [Fact]
     public async Task An_HMAC_timestamp_beyond_the_calendar_is_a_401_not_a_500()
     {
-        await using var services = database.CreateServices(_clock, new() { ["Vapi:Webhook:HmacSecrets:0"] = "hmac-key-for-bounds-tests-0001" });
+        await using var services = database.CreateServices(_clock, new() { ["Vapi:Webhook:HmacSecrets:0"] = "hmac-key-for-input-bounds-tests-000000001" });
 
         var response = await Webhook.PostAsync(services, Webhook.Report("b1000000-0000-4000-8000-000000000001"),
             new() { ["x-timestamp"] = "9223372036854775807", ["x-signature"] = "00" });
