@@ -34,6 +34,7 @@ public static class FunctionPipeline
         using var bytes = new MemoryStream();
         await http.Response.Body.CopyToAsync(bytes);
         return new HttpTesting.Response(http.Response.StatusCode, http.Response.ContentType ?? "",
-            System.Text.Encoding.UTF8.GetString(bytes.ToArray()), http.Response.Headers) { Bytes = bytes.ToArray() };
+            System.Text.Encoding.UTF8.GetString(bytes.ToArray()), http.Response.Headers)
+        { Bytes = bytes.ToArray() };
     }
 }
