@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
 using System.Xml.XPath;
+using Billing.Domain.Parties;
 
 namespace Billing.Domain.EFactura;
 
@@ -132,10 +133,10 @@ public static class EFacturaRules
         c.Require(c.Has($"{address}/cbc:CityName"), city, $"The {role.ToLowerInvariant()}'s city is missing.", address);
         if (c.Text($"{address}/cac:Country/cbc:IdentificationCode") != "RO") return;
         var subentity = c.Text($"{address}/cbc:CountrySubentity");
-        c.Require(subentity is not null && RomanianIdentifiers.Counties.Contains(subentity), county,
+        c.Require(RomanianAddress.IsCounty(subentity), county,
             $"The {role.ToLowerInvariant()}'s county '{subentity}' is not an ISO 3166-2:RO code (RO-CJ, RO-B, ...).", address);
-        if (subentity == RomanianIdentifiers.Bucharest)
-            c.Require(c.Text($"{address}/cbc:CityName") is { } sectorName && RomanianIdentifiers.BucharestSectors.Contains(sectorName), sector,
+        if (subentity == RomanianAddress.Bucharest)
+            c.Require(RomanianAddress.IsCityOf(RomanianAddress.Bucharest, c.Text($"{address}/cbc:CityName")), sector,
                 $"A Bucharest {role.ToLowerInvariant()} address needs its sector (SECTOR1 to SECTOR6) as the city.", address);
     }
 
@@ -340,7 +341,7 @@ public static class EFacturaRules
             {
                 var value = Normalize(id.Value);
                 if (value.StartsWith("RO", StringComparison.Ordinal) || romanian)
-                    c.Require(RomanianIdentifiers.IsValidCui(value), "RO-CUI", $"The {role}'s tax identifier '{value}' is not a valid CUI (check digit).", party);
+                    c.Require(FiscalCode.IsValidCui(value), "RO-CUI", $"The {role}'s tax identifier '{value}' is not a valid CUI (check digit).", party);
                 else
                     c.Require(value.Length > 2 && char.IsAsciiLetterUpper(value[0]) && char.IsAsciiLetterUpper(value[1]), "BR-CO-09",
                         $"The {role}'s VAT identifier '{value}' must start with its country code.", party);
@@ -350,8 +351,8 @@ public static class EFacturaRules
             {
                 var value = Normalize(id.Value);
                 var valid = value.Length == 13
-                    ? value == RomanianIdentifiers.PersonWithoutTaxId || RomanianIdentifiers.IsValidCnp(value)
-                    : RomanianIdentifiers.IsValidCui(value);
+                    ? value == FiscalCode.PersonWithoutTaxId || RomanianIdentifiers.IsValidCnp(value)
+                    : FiscalCode.IsValidCui(value);
                 c.Require(valid, "RO-CUI", $"The {role}'s identifier '{value}' is neither a valid CUI nor a CNP (check digit).", party);
             }
         }

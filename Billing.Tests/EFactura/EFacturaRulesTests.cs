@@ -121,7 +121,7 @@ public sealed class EFacturaRulesTests
     [InlineData("1", false)]
     [InlineData("RO12A45674", false)]
     public void A_cui_is_checked_by_its_check_digit(string cui, bool valid) =>
-        Assert.Equal(valid, RomanianIdentifiers.IsValidCui(cui));
+        Assert.Equal(valid, Billing.Domain.Parties.FiscalCode.IsValidCui(cui));
 
     [Theory]
     [InlineData("1850115123458", true)]
