@@ -1,3 +1,4 @@
+using Billing.Domain.Audit;
 using Billing.Domain.Data;
 using Billing.Domain.Invoicing;
 using Microsoft.EntityFrameworkCore;
@@ -5,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Billing.Domain.Payments;
 
 /// <summary>Records payments against invoices; an invoice becomes PAID when its completed payments cover its total.</summary>
-public sealed class PaymentService(BillingDbContext db, TimeProvider clock)
+public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimeProvider clock)
 {
     public sealed record NewPayment(Guid InvoiceId, decimal Amount, string? Currency, PaymentMethod Method, PaymentStatus Status,
         string? TransactionId, DateTimeOffset? PaidAt);
@@ -17,9 +18,10 @@ public sealed class PaymentService(BillingDbContext db, TimeProvider clock)
     /// <summary>
     /// Records a payment once: a repeated <see cref="NewPayment.TransactionId"/> returns the payment already
     /// recorded, unchanged. The invoice row is locked while its payments are summed, so two payments at once
-    /// cannot both miss the moment it is paid.
+    /// cannot both miss the moment it is paid. The payment and any change of the invoice's status are audited as
+    /// <paramref name="actor"/>'s, in the same transaction.
     /// </summary>
-    public async Task<Result> RecordAsync(NewPayment request, CancellationToken ct)
+    public async Task<Result> RecordAsync(NewPayment request, Actor actor, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var invoice = await db.Invoices.FromSql($"""SELECT * FROM "Factura" WHERE "id" = {request.InvoiceId} FOR UPDATE""").SingleOrDefaultAsync(ct);
@@ -69,13 +71,19 @@ public sealed class PaymentService(BillingDbContext db, TimeProvider clock)
             return new Result(Outcome.Refused, null, $"Transaction '{request.TransactionId}' is already recorded against another invoice.");
         }
 
+        audit.Record(actor, AuditEntities.Payment, payment.Id.ToString(), null,
+            new { payment.Amount, payment.Currency, payment.Method, payment.Status, payment.TransactionId, payment.PaidAt },
+            "created", invoice.ClientId, invoice.Id);
         var paid = await db.Payments.Where(p => p.InvoiceId == invoice.Id && p.Status == PaymentStatus.Completed).SumAsync(p => p.Amount, ct);
         if (invoice.Status is InvoiceStatus.Pending or InvoiceStatus.Overdue && paid >= invoice.Total)
         {
+            var before = new { invoice.Status, invoice.PaidAt };
             invoice.Status = InvoiceStatus.Paid;
             invoice.PaidAt = payment.PaidAt ?? now;
-            await db.SaveChangesAsync(ct);
+            audit.Record(actor, AuditEntities.Invoice, invoice.Id.ToString(), before, new { invoice.Status, invoice.PaidAt },
+                "status", invoice.ClientId, invoice.Id, $"Completed payments {paid} {invoice.Currency} cover the total {invoice.Total}.");
         }
+        await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return new Result(Outcome.Recorded, payment);
     }

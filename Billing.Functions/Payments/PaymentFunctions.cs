@@ -1,4 +1,5 @@
 using Billing.Domain.Access;
+using Billing.Domain.Audit;
 using Billing.Domain.Payments;
 using Billing.Functions.Invoicing;
 
@@ -40,7 +41,7 @@ public sealed class PaymentFunctions(ReportQueries reports, PaymentService payme
         callers.HandleAsync<RecordPaymentRequest>(request, Access.Admin, async (caller, body) =>
         {
             var result = await payments.RecordAsync(new PaymentService.NewPayment(body.InvoiceId, body.Amount, body.Currency, body.Method,
-                body.Status, body.TransactionId, body.PaidAt), ct);
+                body.Status, body.TransactionId, body.PaidAt), Actor.For(caller), ct);
             return result.Outcome switch
             {
                 PaymentService.Outcome.InvoiceNotFound => Problems.NotFound($"No invoice '{body.InvoiceId}'."),
