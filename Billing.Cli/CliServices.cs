@@ -16,7 +16,7 @@ internal static class CliServices
         var configuration = Configuration(environment);
         if (string.IsNullOrWhiteSpace(configuration.GetConnectionString("Billing")) && string.IsNullOrWhiteSpace(configuration["DATABASE_URL"]))
         {
-            var local = await LocalDatabase.UpAsync(cancellationToken);
+            var local = await LocalServers.DatabaseAsync(cancellationToken);
             configuration = Configuration(environment, new() { ["ConnectionStrings:Billing"] = local });
         }
         var services = new ServiceCollection();

@@ -14,7 +14,7 @@ internal static class DatabaseCommands
         var up = new Command("up", "Start the local PostgreSQL cluster (creating it on first use) and print its connection string.");
         up.SetAction(async (_, ct) =>
         {
-            environment.Out.WriteLine(await LocalDatabase.UpAsync(ct));
+            environment.Out.WriteLine(await LocalServers.DatabaseAsync(ct));
             return ExitCodes.Success;
         });
 

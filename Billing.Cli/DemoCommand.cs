@@ -3,6 +3,7 @@ using System.Globalization;
 using Billing.Cli.Demo;
 using Billing.Domain.Clients;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Cli;
@@ -10,7 +11,8 @@ namespace Billing.Cli;
 /// <summary>
 /// The README's first command: on a fresh machine, start the local database, migrate it, add the sample clients,
 /// feed a generated month of Vapi end-of-call reports through the webhook's code path, bill that month with a fixed
-/// clock, and print the invoices and the seed's monitoring reports. Running it again changes nothing.
+/// clock, e-mail the invoices (to smtp4dev, the local SMTP server, unless Smtp:Host names another) and print the
+/// invoices and the seed's monitoring reports. Running it again changes nothing and sends nothing again.
 /// </summary>
 internal static class DemoCommand
 {
@@ -24,16 +26,18 @@ internal static class DemoCommand
         var demo = new Command("demo", "Set up the local database and run the billing job end to end on a generated month of calls.");
         demo.SetAction(async (_, ct) =>
         {
+            var o = environment.Out;
+            // The demo's calls exist only here, not in a Vapi account, so there is nothing to reconcile with.
+            var settings = new Dictionary<string, string?>(environment.Settings) { ["Billing:ReconciliationEnabled"] = "false" };
+            var mailbox = await MailboxAsync(environment, settings, ct);
             var demoEnvironment = new CliEnvironment
             {
                 Out = environment.Out,
                 Error = environment.Error,
                 Interactive = environment.Interactive,
                 Clock = environment.Clock ?? new FixedClock(BillingInstant),
-                // The demo's calls exist only here, not in a Vapi account, so there is nothing to reconcile with.
-                Settings = new Dictionary<string, string?>(environment.Settings) { ["Billing:ReconciliationEnabled"] = "false" },
+                Settings = settings,
             };
-            var o = environment.Out;
             await using var services = await CliServices.BuildAsync(demoEnvironment, ct);
             var applied = await DatabaseCommands.MigrateAsync(services, ct);
             o.WriteLine(applied.Count == 0 ? "Database: up to date." : $"Database: applied {string.Join(", ", applied)}.");
@@ -47,6 +51,7 @@ internal static class DemoCommand
                 {
                     ClientId = c.ClientId,
                     Name = c.Name,
+                    Email = c.Email,
                     MonthlyFee = c.MonthlyFee,
                     PricePerMinute = c.PricePerMinute,
                     BillingDay = c.BillingDay,
@@ -63,6 +68,11 @@ internal static class DemoCommand
 
             var summary = await sp.GetRequiredService<BillingCycle>().RunAsync(new BillingRunRequest(BillingInstant, "demo"), ct);
             CycleCommands.WriteSummary(o, summary);
+
+            var mail = await sp.GetRequiredService<OutboxDispatcher>().RunAsync(ct);
+            o.WriteLine(mail.DisabledKinds.TryGetValue(InvoiceEmail.Kind, out var off)
+                ? $"E-mail: not sent ({off}); the invoices' e-mails wait in the outbox (billing outbox list)."
+                : $"E-mail: {mail.Delivered} invoice e-mails sent now ({mail.DeadLettered} dead-lettered); read them at {mailbox}.");
 
             var queries = sp.GetRequiredService<InvoiceQueries>();
             var period = $"{Year}-{Month:D2}";
@@ -84,5 +94,34 @@ internal static class DemoCommand
             return imported.Invalid == 0 ? ExitCodes.Success : ExitCodes.Failure;
         });
         return demo;
+    }
+
+    /// <summary>
+    /// Where the demo's e-mail goes: the configured SMTP server, else smtp4dev started by scripts/local-smtp.sh, whose
+    /// settings are added to <paramref name="settings"/>. Returns where to read the mail. A local server that cannot start
+    /// leaves sending off: the invoices are still issued and their e-mails wait in the outbox.
+    /// </summary>
+    private static async Task<string> MailboxAsync(CliEnvironment environment, Dictionary<string, string?> settings, CancellationToken ct)
+    {
+        var configured = settings.GetValueOrDefault("Smtp:Host") ?? Environment.GetEnvironmentVariable("Smtp__Host");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return $"the configured SMTP server ({configured})";
+        }
+        try
+        {
+            var local = await LocalServers.MailAsync(ct);
+            foreach (var key in new[] { "Smtp:Host", "Smtp:Port", "Smtp:Security" })
+            {
+                settings[key] = local[key];
+            }
+            settings.TryAdd("Smtp:From", "Facturare Agenția Demo <facturi@agentia-demo.test>");
+            return $"{local["WebUi"]} (smtp4dev; scripts/local-smtp.sh stop ends it)";
+        }
+        catch (CliException e)
+        {
+            environment.Error.WriteLine($"E-mail: the local SMTP server did not start: {e.Message}");
+            return "nowhere";
+        }
     }
 }

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace Billing.Cli.Demo;
 
 /// <summary>A sample client of the demo, with the Vapi assistant that answers its calls.</summary>
-internal sealed record DemoClient(string ClientId, string Name, decimal MonthlyFee, decimal PricePerMinute, int BillingDay,
+internal sealed record DemoClient(string ClientId, string Name, string Email, decimal MonthlyFee, decimal PricePerMinute, int BillingDay,
     string AssistantId, string PhoneNumberId, int CallsPerMonth, string[] Tools);
 
 /// <summary>
@@ -18,11 +18,11 @@ internal static class DemoMonth
 {
     public static readonly DemoClient[] Clients =
     [
-        new("dr_serban", "Clinica Dr. Șerban", 800.00m, 0.56m, 1, "asst_clinica_serban_01", "e106a1ff-3c55-4b6e-9a3e-1f7c2d8b4a10", 60,
+        new("dr_serban", "Clinica Dr. Șerban", "receptie@clinica-serban.test", 800.00m, 0.56m, 1, "asst_clinica_serban_01", "e106a1ff-3c55-4b6e-9a3e-1f7c2d8b4a10", 60,
             ["checkAvailability", "bookAppointment", "cancelAppointment"]),
-        new("farmacia_verde", "Farmacia Verde", 450.00m, 0.48m, 1, "asst_farmacia_verde_01", "0dfeb979-8a51-4b1a-a1b6-2c0e6f5d7e21", 45,
+        new("farmacia_verde", "Farmacia Verde", "contabilitate@farmacia-verde.test", 450.00m, 0.48m, 1, "asst_farmacia_verde_01", "0dfeb979-8a51-4b1a-a1b6-2c0e6f5d7e21", 45,
             ["checkStock", "reserveProduct"]),
-        new("salon_bella", "Salon Bella", 300.00m, 0.62m, 1, "asst_salon_bella_01", "7c41d2e0-5b8f-4f0a-b3d9-6e2a1c9f8b32", 30,
+        new("salon_bella", "Salon Bella", "programari@salon-bella.test", 300.00m, 0.62m, 1, "asst_salon_bella_01", "7c41d2e0-5b8f-4f0a-b3d9-6e2a1c9f8b32", 30,
             ["checkAvailability", "bookAppointment"]),
     ];
 

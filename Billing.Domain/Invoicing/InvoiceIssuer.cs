@@ -9,7 +9,8 @@ namespace Billing.Domain.Invoicing;
 /// <summary>
 /// Issues the invoices of one batch of due periods in one transaction, with one set-based statement: the due periods
 /// are staged, each period's calls summed, priced (<see cref="PeriodPricing"/>) and numbered (<see cref="InvoiceNumbers"/>)
-/// in the INSERT. A dry run rolls it back; a preview (an open period, which no run invoices) neither waits for the
+/// in the INSERT, and each issued invoice's e-mail is queued in the outbox by the same statement
+/// (<see cref="InvoiceEmail.OutboxCte"/>), so an invoice and its e-mail commit together. A dry run rolls it back; a preview (an open period, which no run invoices) neither waits for the
 /// cycle's lock nor takes a number.
 /// </summary>
 public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSource, InvoiceNumbers numbering)
@@ -62,7 +63,7 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
             WHERE NOT EXISTS (SELECT 1 FROM "Factura" f WHERE f."clientId" = d.client_id AND f."perioada" = d.period)
             ON CONFLICT ("clientId", "perioada") DO NOTHING
             RETURNING "id", "clientId", "perioada", "number"
-        )
+        ), {InvoiceEmail.OutboxCte("@issued_at")}
         SELECT "id", "clientId", "perioada", "number" FROM ins
         """;
 

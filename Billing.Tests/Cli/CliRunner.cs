@@ -4,8 +4,8 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Billing.Tests.Cli;
 
-/// <summary>Runs `billing ...` in-process against a test database, capturing what it prints.</summary>
-public sealed class CliRunner(TestDatabase database, FakeTimeProvider? clock = null)
+/// <summary>Runs `billing ...` in-process against a test database (and any further settings), capturing what it prints.</summary>
+public sealed class CliRunner(TestDatabase database, FakeTimeProvider? clock = null, Dictionary<string, string?>? settings = null)
 {
     public sealed record Result(int ExitCode, string Out, string Error);
 
@@ -19,7 +19,7 @@ public sealed class CliRunner(TestDatabase database, FakeTimeProvider? clock = n
             Error = error,
             Interactive = false,
             Clock = clock,
-            Settings = new Dictionary<string, string?> { ["ConnectionStrings:Billing"] = database.ConnectionString },
+            Settings = new Dictionary<string, string?>(settings ?? []) { ["ConnectionStrings:Billing"] = database.ConnectionString },
         };
         var exit = await CliApp.RunAsync(args, environment);
         return new Result(exit, output.ToString(), error.ToString());

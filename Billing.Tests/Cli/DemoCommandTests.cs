@@ -5,10 +5,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Billing.Tests.Cli;
 
-/// <summary>The README's first command. It bills every active client, so it gets a database of its own.</summary>
-public sealed class DemoCommandTests(TestDatabase database) : IClassFixture<TestDatabase>
+/// <summary>
+/// The README's first command. It bills every active client, so it gets a database of its own; its e-mail goes to a real
+/// SMTP server in the test process (without Smtp:Host it starts smtp4dev: LocalSmtpScriptTests covers that server).
+/// </summary>
+public sealed class DemoCommandTests(TestDatabase database) : IClassFixture<TestDatabase>, IAsyncDisposable
 {
-    private readonly CliRunner _cli = new(database);
+    private readonly SmtpTestServer _smtp = new();
+    private CliRunner Cli => new(database, settings: _smtp.Settings());
+
+    public async ValueTask DisposeAsync() => await _smtp.DisposeAsync();
 
     [Fact]
     public async Task The_demo_bills_dr_serban_exactly_what_its_generated_minutes_give_and_a_rerun_changes_nothing()
@@ -20,21 +26,28 @@ public sealed class DemoCommandTests(TestDatabase database) : IClassFixture<Test
             .Sum(m => Math.Ceiling((decimal)(m.GetProperty("endedAt").GetDateTimeOffset() - m.GetProperty("startedAt").GetDateTimeOffset()).TotalMilliseconds / 60000m));
         var expected = Math.Round(minutes * 0.56m, 2, MidpointRounding.AwayFromZero) + 800m;
 
-        var first = await _cli.RunAsync("demo");
+        var first = await Cli.RunAsync("demo");
 
         Assert.Equal(0, first.ExitCode);
         Assert.Contains("Invoices for 2025-11:", first.Out);
         Assert.Matches($@"dr_serban\s+2025-11\s+{minutes}\s+.*\s{expected:0.00}\s+RON\s+PENDING", first.Out);
+        Assert.Contains($"E-mail: 3 invoice e-mails sent now (0 dead-lettered); read them at the configured SMTP server (127.0.0.1)", first.Out);
+        var serban = Assert.Single(_smtp.Received, m => m.To.Mailboxes.Single().Address == "receptie@clinica-serban.test");
+        Assert.Contains($"{expected:0.00}".Replace('.', ','), serban.Subject);
+        Assert.Equal(["contabilitate@farmacia-verde.test", "programari@salon-bella.test", "receptie@clinica-serban.test"],
+            _smtp.Received.Select(m => m.To.Mailboxes.Single().Address).Order());
         await using (var db = database.CreateContext())
         {
             Assert.Equal(expected, (await db.Invoices.SingleAsync(i => i.ClientId == "dr_serban")).Total);
         }
 
-        var second = await _cli.RunAsync("demo");
+        var second = await Cli.RunAsync("demo");
 
         Assert.Equal(0, second.ExitCode);
         Assert.Contains("0 new, 135 already recorded", second.Out);
         Assert.Contains("0 invoices created", second.Out);
+        Assert.Contains("E-mail: 0 invoice e-mails sent now", second.Out);
+        Assert.Equal(3, _smtp.Received.Count);
         await using var after = database.CreateContext();
         Assert.Equal(3, await after.Invoices.CountAsync());
         Assert.Equal(135, await after.UsageLogs.CountAsync());

@@ -39,20 +39,10 @@ public sealed class InvoiceDeliveryTests(TestDatabase database) : IClassFixture<
             c.Email = email;
         });
         await scenario.CallAsync(clientId, "2025-11-10T09:00:00Z", 7200);
+        scenario.Clock.SetUtcNow(DateTimeOffset.Parse("2025-12-01T12:00:00Z")); // the run's e-mail is due from its issue instant
         await scenario.RunAsync("2025-12-01T12:00:00Z", clientId);
         var invoice = (await scenario.InvoicesAsync(clientId)).Single();
-        await QueueEmailAsync(invoice.Id, scenario.Clock.GetUtcNow());
         return (scenario, invoice);
-    }
-
-    /// <summary>
-    /// The invoice's e-mail, written by the statement the cycle runs for it (InvoiceEmail.OutboxCte over the issued rows).
-    /// </summary>
-    private async Task QueueEmailAsync(Guid invoiceId, DateTimeOffset now)
-    {
-        await using var db = database.CreateContext();
-        var sql = $"WITH ins AS (SELECT \"id\" FROM \"Factura\" WHERE \"id\" = @p0), {InvoiceEmail.OutboxCte("@p1")} SELECT 1";
-        await db.Database.ExecuteSqlRawAsync(sql, new Npgsql.NpgsqlParameter("p0", invoiceId), new Npgsql.NpgsqlParameter("p1", now));
     }
 
     private static async Task<OutboxRunSummary> DeliverAsync(BillingScenario scenario)
@@ -141,6 +131,31 @@ public sealed class InvoiceDeliveryTests(TestDatabase database) : IClassFixture<
         Assert.Contains($"Factura-{invoice.Number}.pdf", mine.Headers.ContentDisposition.ToString());
         Assert.Equal($"\"{(await PdfAsync(scenario, invoice.Id)).Sha256}\"", mine.Headers.ETag.ToString());
         Assert.Equal((404, 404, 401), (theirs.Status, missing.Status, anonymous.Status));
+    }
+
+    [Fact]
+    public async Task The_cycle_queues_one_email_per_issued_invoice_none_on_a_dry_run_and_none_again_on_a_rerun()
+    {
+        await using var scenario = new BillingScenario(database, _smtp.Settings());
+        foreach (var id in new[] { "queue_a", "queue_b" })
+        {
+            await scenario.ClientAsync(id, billingStart: new DateOnly(2025, 10, 1));
+            await scenario.CallAsync(id, "2025-11-10T09:00:00Z", 600);
+        }
+        async Task<List<string>> QueuedAsync()
+        {
+            await using var db = database.CreateContext();
+            return await db.OutboxMessages.Where(m => m.Kind == InvoiceEmail.Kind).Select(m => m.Key).OrderBy(k => k).ToListAsync();
+        }
+
+        await scenario.RunAsync("2025-12-01T12:00:00Z", clientId: null, dryRun: true);
+        Assert.Empty(await QueuedAsync());
+
+        await scenario.RunAsync("2025-12-01T12:00:00Z", clientId: null);
+        await scenario.RunAsync("2025-12-01T13:00:00Z", clientId: null);
+        var invoices = (await scenario.InvoicesAsync("queue_a")).Concat(await scenario.InvoicesAsync("queue_b")).ToList();
+        Assert.Equal(4, invoices.Count); // October and November of each
+        Assert.Equal(invoices.Select(i => i.Id.ToString()).Order(), await QueuedAsync());
     }
 
     [Fact]

@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace Billing.Cli;
 
-/// <summary>The project's local PostgreSQL cluster, through the same script the tests and CI use.</summary>
-internal static class LocalDatabase
+/// <summary>The project's local servers, through the same scripts the tests and CI use (<c>scripts/local-*.sh</c>).</summary>
+internal static class LocalServers
 {
     public static string? FindRepository()
     {
@@ -20,19 +20,34 @@ internal static class LocalDatabase
         return null;
     }
 
-    /// <summary>Starts (or reuses) the local cluster and returns its connection string.</summary>
-    public static async Task<string> UpAsync(CancellationToken cancellationToken)
+    /// <summary>Starts (or reuses) the local PostgreSQL cluster and returns its connection string.</summary>
+    public static async Task<string> DatabaseAsync(CancellationToken cancellationToken) =>
+        (await RunAsync("local-postgres.sh", "set ConnectionStrings__Billing to use another database", cancellationToken)).Trim();
+
+    /// <summary>
+    /// Starts (or reuses) the local SMTP server (smtp4dev) and returns the app's settings for it, plus <c>WebUi</c>, the
+    /// address of its mailbox.
+    /// </summary>
+    public static async Task<Dictionary<string, string?>> MailAsync(CancellationToken cancellationToken)
+    {
+        var output = await RunAsync("local-smtp.sh", "set Smtp__Host to use another SMTP server", cancellationToken);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('=', 2))
+            .Where(pair => pair.Length == 2)
+            .ToDictionary(pair => pair[0], pair => (string?)pair[1]);
+    }
+
+    private static async Task<string> RunAsync(string name, string otherwise, CancellationToken cancellationToken)
     {
         var repository = FindRepository() ?? throw new CliException(
-            "The local database script (scripts/local-postgres.sh) was not found: run this from a clone of the repository, " +
-            "or set ConnectionStrings__Billing to use another database.");
-        var script = Path.Combine(repository, "scripts", "local-postgres.sh");
+            $"The local server script (scripts/{name}) was not found: run this from a clone of the repository, or {otherwise}.");
+        var script = Path.Combine(repository, "scripts", name);
         using var process = Process.Start(new ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true })
             ?? throw new CliException("Could not run " + script);
         var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
         return process.ExitCode == 0
-            ? output.Trim()
+            ? output
             : throw new CliException($"{script} failed (exit code {process.ExitCode}); its messages are above.");
     }
 }
