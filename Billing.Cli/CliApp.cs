@@ -17,6 +17,7 @@ internal static class CliApp
             CycleCommands.Create(environment),
             CallCommands.Create(environment),
             ClientCommands.Create(environment),
+            IssuerCommands.Create(environment),
             InvoiceCommands.Create(environment),
             KeyCommands.Create(environment),
             RateCommands.Create(environment),

@@ -23,6 +23,8 @@ internal static class ClientCommands
         var assistants = new Option<string[]>("--assistant") { Description = "Vapi assistant id(s) of the client.", AllowMultipleArgumentsPerToken = true };
 
         var add = new Command("add", "Add a client.") { id, name, fee, rate, billingDay, timeZone, currency, start, assistants };
+        var addBuyer = new BuyerOptions();
+        addBuyer.AddTo(add);
         add.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
         {
             var clientId = parse.GetValue(id)!;
@@ -37,12 +39,14 @@ internal static class ClientCommands
                 Currency = parse.GetValue(currency)!.ToUpperInvariant(),
                 BillingStartDate = parse.GetValue(start),
                 Assistants = (parse.GetValue(assistants) ?? []).Select(a => new ClientAssistant { VapiId = a, ClientId = clientId }).ToList(),
+                PriceBasis = addBuyer.PriceBasis(parse) ?? default,
+                Buyer = addBuyer.Read(parse, null),
             };
             if (!await services.GetRequiredService<ClientService>().AddAsync(client, ct))
             {
                 throw new CliException($"Client '{clientId}' exists already: change it with 'billing clients set {clientId} ...'.");
             }
-            environment.Out.WriteLine($"Added client {clientId}.");
+            environment.Out.WriteLine($"Added client {clientId}.{BuyerNote(client)}");
             return ExitCodes.Success;
         }));
 
@@ -90,18 +94,26 @@ internal static class ClientCommands
         var removeAssistant = new Option<string[]>("--assistant-remove") { AllowMultipleArgumentsPerToken = true };
         var set = new Command("set", "Change a client.")
             { target, newName, newFee, newRate, newDay, newZone, active, included, term, rounding, addAssistant, removeAssistant };
+        var setBuyer = new BuyerOptions();
+        setBuyer.AddTo(set);
         set.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
         {
             MinuteRounding? minuteRounding = parse.GetValue(rounding) is { } r
                 ? TextEnum.TryParse<MinuteRounding>(r, out var parsed) ? parsed : throw new ArgumentException($"--minute-rounding must be per_minute, per_second or exact, not '{r}'.")
                 : null;
-            var client = await services.GetRequiredService<ClientService>().ChangeAsync(parse.GetValue(target)!, new ClientService.ClientChanges(
+            var clients = services.GetRequiredService<ClientService>();
+            var current = await clients.FindAsync(parse.GetValue(target)!, ct);
+            var client = await clients.ChangeAsync(parse.GetValue(target)!, new ClientService.ClientChanges(
                 parse.GetValue(newName), parse.GetValue(newFee), parse.GetValue(newRate), parse.GetValue(newDay), parse.GetValue(newZone),
                 parse.GetValue(active), parse.GetValue(included), parse.GetValue(term), minuteRounding, null,
-                parse.GetValue(addAssistant), parse.GetValue(removeAssistant)), ct);
-            environment.Out.WriteLine($"Changed client {client.ClientId}.");
+                parse.GetValue(addAssistant), parse.GetValue(removeAssistant), setBuyer.Read(parse, current?.Buyer.Address), setBuyer.PriceBasis(parse)), ct);
+            environment.Out.WriteLine($"Changed client {client.ClientId}.{BuyerNote(client)}");
             return ExitCodes.Success;
         }));
         return new Command("clients", "Client businesses and their Vapi assistants.") { add, list, set };
     }
+
+    private static string BuyerNote(Client client) => client.Buyer.Missing() is { Count: > 0 } missing
+        ? $" Its invoices are not exportable to e-Factura until it has: {string.Join(", ", missing)}."
+        : "";
 }

@@ -4,6 +4,7 @@ using Billing.Domain.Data;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Mail;
 using Billing.Domain.Outbox;
+using Billing.Domain.Parties;
 using Billing.Domain.Payments;
 using Billing.Domain.Reports;
 using Billing.Domain.Settings;
@@ -60,6 +61,7 @@ public static class BillingServiceCollectionExtensions
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditHistory>();
         services.AddScoped<PaymentService>();
+        services.AddScoped<IssuerService>();
         services.AddSingleton<ApiKeyCache>();
         services.AddScoped<ApiKeyService>();
         services.AddVapi(configuration);

@@ -1,4 +1,6 @@
+using Billing.Domain.Parties;
 using Billing.Domain.Usage;
+using Billing.Domain.Vat;
 
 namespace Billing.Domain.Clients;
 
@@ -35,6 +37,36 @@ public sealed class Client
     public bool ProrateFirstPeriod { get; set; }
     /// <summary>Bill calls that Vapi itself ended with a fault (<c>*vapifault*</c>); off by default, as Vapi does not charge them.</summary>
     public bool BillVapiFaults { get; set; }
+
+    /// <summary>Whether the fee and the rate are before VAT (net, the default) or include it (gross: the amount to pay is exactly the prices).</summary>
+    public PriceBasis PriceBasis { get; set; } = PriceBasis.Net;
+
+    // The client as the buyer of its invoices (EN 16931 BG-7); see BuyerDetails. Copied onto each invoice at issue.
+    public string? LegalName { get; set; }
+    /// <summary>CUI (with <c>RO</c> for a VAT payer), <c>0000000000000</c> for a person, or a buyer abroad's VAT id.</summary>
+    public string? FiscalCode { get; set; }
+    public string? TradeRegisterNumber { get; set; }
+    public string? Street { get; set; }
+    public string? City { get; set; }
+    public string? County { get; set; }
+    public string? PostalCode { get; set; }
+    public string Country { get; set; } = PostalAddress.Romania;
+    public string? BillingEmail { get; set; }
+
+    public BuyerDetails Buyer
+    {
+        get => new(LegalName, FiscalCode, TradeRegisterNumber,
+            Street is null && City is null && County is null && PostalCode is null && Country == PostalAddress.Romania
+                ? null : new PostalAddress(Street, City, County, PostalCode, Country),
+            BillingEmail);
+        set
+        {
+            (LegalName, FiscalCode, TradeRegisterNumber, BillingEmail) = (value.LegalName, value.FiscalCode, value.TradeRegisterNumber, value.BillingEmail);
+            (Street, City, County, PostalCode, Country) = value.Address is { } a
+                ? (a.Street, a.City, a.County, a.PostalCode, a.Country)
+                : (null, null, null, null, PostalAddress.Romania);
+        }
+    }
 
     public bool Active { get; set; } = true;
     public DateTimeOffset CreatedAt { get; set; }

@@ -1,6 +1,8 @@
 using Billing.Domain.Common;
 using Billing.Domain.Data;
+using Billing.Domain.Parties;
 using Billing.Domain.Usage;
+using Billing.Domain.Vat;
 using Microsoft.EntityFrameworkCore;
 
 namespace Billing.Domain.Clients;
@@ -11,7 +13,7 @@ public sealed class ClientService(BillingDbContext db)
     public sealed record ClientChanges(string? Name = null, decimal? MonthlyFee = null, decimal? PricePerMinute = null, int? BillingDay = null,
         string? TimeZone = null, bool? Active = null, decimal? IncludedMinutes = null, int? PaymentTermDays = null,
         MinuteRounding? MinuteRounding = null, string? Email = null, IReadOnlyList<string>? AddAssistants = null,
-        IReadOnlyList<string>? RemoveAssistants = null);
+        IReadOnlyList<string>? RemoveAssistants = null, BuyerDetails? Buyer = null, PriceBasis? PriceBasis = null);
 
     public Task<List<Client>> ListAsync(CancellationToken ct) =>
         db.Clients.AsNoTracking().Include(c => c.Assistants).OrderBy(c => c.ClientId).ToListAsync(ct);
@@ -22,6 +24,7 @@ public sealed class ClientService(BillingDbContext db)
     /// <summary>Adds a client, or returns false when one with that id exists (nothing is changed then).</summary>
     public async Task<bool> AddAsync(Client client, CancellationToken ct)
     {
+        client.Buyer = client.Buyer.Normalized();
         Validate(client).ThrowIfAny();
         await EnsureDatabaseKnowsTimeZoneAsync(client.TimeZone, ct);
         if (await db.Clients.AnyAsync(c => c.ClientId == client.ClientId, ct))
@@ -48,6 +51,11 @@ public sealed class ClientService(BillingDbContext db)
         client.PaymentTermDays = changes.PaymentTermDays ?? client.PaymentTermDays;
         client.MinuteRounding = changes.MinuteRounding ?? client.MinuteRounding;
         client.Email = changes.Email ?? client.Email;
+        client.PriceBasis = changes.PriceBasis ?? client.PriceBasis;
+        if (changes.Buyer is { } buyer)
+        {
+            client.Buyer = client.Buyer.With(buyer.Normalized());
+        }
         Validate(client).ThrowIfAny();
         if (changes.TimeZone is not null)
         {
@@ -105,5 +113,7 @@ public sealed class ClientService(BillingDbContext db)
             $"'{client.Currency}' is not an ISO 4217 currency code such as RON.")
         .Check(client.BillingDay is >= 1 and <= 28, "billingDay", "Between 1 and 28.")
         .Check(TimeZoneInfo.TryFindSystemTimeZoneById(client.TimeZone, out _), "timeZone",
-            $"'{client.TimeZone}' is not an IANA time zone (e.g. Europe/Bucharest).");
+            $"'{client.TimeZone}' is not an IANA time zone (e.g. Europe/Bucharest).")
+        .Check(Enum.IsDefined(client.PriceBasis), "priceBasis", "net or gross.")
+        .Merge(client.Buyer.Validate);
 }

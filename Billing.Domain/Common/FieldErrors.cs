@@ -24,6 +24,9 @@ public sealed class FieldErrors
     /// <summary>Adds <paramref name="message"/> for <paramref name="field"/> unless <paramref name="ok"/>.</summary>
     public FieldErrors Check(bool ok, string field, string message) => ok ? this : Add(field, message);
 
+    /// <summary>Lets a part's own validation add to these errors inside a fluent chain.</summary>
+    public FieldErrors Merge(Func<FieldErrors, FieldErrors> validate) => validate(this);
+
     public IReadOnlyDictionary<string, string[]> ToDictionary() =>
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 

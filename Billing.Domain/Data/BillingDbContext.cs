@@ -4,6 +4,7 @@ using Billing.Domain.Clients;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Invoicing.Pdf;
 using Billing.Domain.Outbox;
+using Billing.Domain.Parties;
 using Billing.Domain.Payments;
 using Billing.Domain.Reports;
 using Billing.Domain.Usage;
@@ -28,6 +29,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<InvoicePdf> InvoicePdfs => Set<InvoicePdf>();
+    public DbSet<Issuer> Issuers => Set<Issuer>();
 
     /// <summary>Refuses values their columns cannot hold before anything is sent (<see cref="ColumnLimits"/>).</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)

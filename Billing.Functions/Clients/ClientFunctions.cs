@@ -1,7 +1,10 @@
 using Billing.Domain.Access;
 using Billing.Domain.Clients;
 using Billing.Domain.Data;
+using Billing.Domain.Parties;
 using Billing.Domain.Usage;
+using Billing.Domain.Vat;
+using Billing.Functions.Parties;
 using Microsoft.EntityFrameworkCore;
 
 namespace Billing.Functions.Clients;
@@ -51,6 +54,12 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         public bool ProrateFirstPeriod { get; init; }
         public bool BillVapiFaults { get; init; }
         public IReadOnlyList<string> Assistants { get; init; } = [];
+        public PriceBasis PriceBasis { get; init; } = PriceBasis.Net;
+        public string? LegalName { get; init; }
+        public string? FiscalCode { get; init; }
+        public string? TradeRegisterNumber { get; init; }
+        public AddressBody? Address { get; init; }
+        public string? BillingEmail { get; init; }
 
         public Client ToClient() => new()
         {
@@ -69,6 +78,8 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
             ProrateFirstPeriod = ProrateFirstPeriod,
             BillVapiFaults = BillVapiFaults,
             Assistants = Assistants.Distinct().Select(id => new ClientAssistant { VapiId = id, ClientId = ClientId }).ToList(),
+            PriceBasis = PriceBasis,
+            Buyer = new BuyerDetails(LegalName, FiscalCode, TradeRegisterNumber, Address?.ToAddress(), BillingEmail),
         };
     }
 
@@ -108,6 +119,15 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         public MinuteRounding? MinuteRounding { get; init; }
         public IReadOnlyList<string>? AddAssistants { get; init; }
         public IReadOnlyList<string>? RemoveAssistants { get; init; }
+        public PriceBasis? PriceBasis { get; init; }
+        public string? LegalName { get; init; }
+        public string? FiscalCode { get; init; }
+        public string? TradeRegisterNumber { get; init; }
+        /// <summary>Replaces the whole address when given.</summary>
+        public AddressBody? Address { get; init; }
+        public string? BillingEmail { get; init; }
+
+        public BuyerDetails Buyer() => new(LegalName, FiscalCode, TradeRegisterNumber, Address?.ToAddress(), BillingEmail);
     }
 
     [Function(nameof(UpdateClient))]
@@ -122,7 +142,7 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
             }
             var changed = await clients.ChangeAsync(clientId, new ClientService.ClientChanges(body.Name, body.MonthlyFee, body.PricePerMinute,
                 body.BillingDay, body.TimeZone, body.Active, body.IncludedMinutes, body.PaymentTermDays, body.MinuteRounding, body.Email,
-                body.AddAssistants, body.RemoveAssistants), ct);
+                body.AddAssistants, body.RemoveAssistants, body.Buyer(), body.PriceBasis), ct);
             return TypedResults.Ok(ClientView.From(changed));
         }, ct);
 
@@ -131,11 +151,13 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
 
 public sealed record ClientView(string ClientId, string Name, string? Email, string MonthlyFee, string PricePerMinute, string Currency,
     int BillingDay, string TimeZone, string? BillingStartDate, string MinuteRounding, string IncludedMinutes, int PaymentTermDays,
-    bool ProrateFirstPeriod, bool BillVapiFaults, bool Active, IReadOnlyList<string> Assistants, string CreatedAt)
+    bool ProrateFirstPeriod, bool BillVapiFaults, bool Active, IReadOnlyList<string> Assistants, string CreatedAt, string PriceBasis,
+    string? LegalName, string? FiscalCode, string? TradeRegisterNumber, AddressView? Address, string? BillingEmail, IReadOnlyList<string> BuyerMissing)
 {
     public static ClientView From(Client c) => new(c.ClientId, c.Name, c.Email, Formats.Money(c.MonthlyFee),
         c.PricePerMinute.ToString("0.00##", System.Globalization.CultureInfo.InvariantCulture), c.Currency, c.BillingDay, c.TimeZone,
         Formats.Date(c.BillingStartDate), Formats.Lower(c.MinuteRounding), Formats.Quantity(c.IncludedMinutes), c.PaymentTermDays,
         c.ProrateFirstPeriod, c.BillVapiFaults, c.Active, c.Assistants.Select(a => a.VapiId).Order(StringComparer.Ordinal).ToList(),
-        Formats.Instant(c.CreatedAt));
+        Formats.Instant(c.CreatedAt), Formats.Lower(c.PriceBasis), c.LegalName, c.FiscalCode, c.TradeRegisterNumber, AddressView.From(c.Buyer.Address),
+        c.BillingEmail, c.Buyer.Missing());
 }

@@ -20,6 +20,8 @@ public sealed class FunctionsMetadataTests
         ["ListInvoices"] = ("httpTrigger", "get", "invoices"),
         ["GetInvoice"] = ("httpTrigger", "get", "invoices/{id}"),
         ["GetInvoicePdf"] = ("httpTrigger", "get", "invoices/{id}/pdf"),
+        ["GetIssuer"] = ("httpTrigger", "get", "issuer"),
+        ["SetIssuer"] = ("httpTrigger", "put", "issuer"),
         ["ListClientInvoices"] = ("httpTrigger", "get", "clients/{clientId}/invoices"),
         ["RevenueReport"] = ("httpTrigger", "get", "reports/revenue"),
         ["TopClientsReport"] = ("httpTrigger", "get", "reports/top-clients"),

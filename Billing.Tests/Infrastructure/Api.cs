@@ -3,6 +3,7 @@ using Billing.Functions.Infrastructure;
 using Billing.Functions.Invoicing;
 using Billing.Functions.Keys;
 using Billing.Functions.Outbox;
+using Billing.Functions.Parties;
 using Billing.Functions.Payments;
 using Billing.Functions.Reports;
 using Billing.Functions.Usage;
@@ -47,6 +48,8 @@ public sealed class Api(IServiceProvider services)
         new("GET", "/api/clients/{clientId}", "GetClient", (s, r, v) => Function<ClientFunctions>(s).GetClient(r, v["clientId"], default)),
         new("POST", "/api/clients", "CreateClient", (s, r, _) => Function<ClientFunctions>(s).CreateClient(r, default)),
         new("PATCH", "/api/clients/{clientId}", "UpdateClient", (s, r, v) => Function<ClientFunctions>(s).UpdateClient(r, v["clientId"], default)),
+        new("GET", "/api/issuer", "GetIssuer", (s, r, _) => Function<IssuerFunctions>(s).GetIssuer(r, default)),
+        new("PUT", "/api/issuer", "SetIssuer", (s, r, _) => Function<IssuerFunctions>(s).SetIssuer(r, default)),
         new("GET", "/api/keys", "ListKeys", (s, r, _) => Function<KeyFunctions>(s).ListKeys(r, default)),
         new("POST", "/api/keys", "CreateKey", (s, r, _) => Function<KeyFunctions>(s).CreateKey(r, default)),
         new("DELETE", "/api/keys/{id}", "RevokeKey", (s, r, v) => Function<KeyFunctions>(s).RevokeKey(r, v["id"], default)),

@@ -52,6 +52,8 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
             ("GET", $"/api/clients/{world.B}", null),
             ("POST", "/api/clients", """{"clientId":"iso_evil","name":"x","monthlyFee":1,"pricePerMinute":1}"""),
             ("PATCH", $"/api/clients/{world.B}", """{"active":false}"""),
+            ("GET", "/api/issuer", null),
+            ("PUT", "/api/issuer", """{"legalName":"Evil SRL","fiscalCode":"18547290","vatPayer":false,"vatExemptionReason":"x"}"""),
             ("GET", "/api/keys", null),
             ("POST", "/api/keys", $$"""{"name":"x","scope":"client","clientId":"{{world.B}}"}"""),
             ("DELETE", $"/api/keys/{Guid.NewGuid()}", null),

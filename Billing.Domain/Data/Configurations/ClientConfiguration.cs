@@ -1,6 +1,8 @@
 using Billing.Domain.Clients;
 using Billing.Domain.Common;
+using Billing.Domain.Parties;
 using Billing.Domain.Usage;
+using Billing.Domain.Vat;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -16,6 +18,8 @@ internal sealed class ClientConfiguration : IEntityTypeConfiguration<Client>
             t.HasCheckConstraint("CK_Client_billingDay", "\"billingDay\" BETWEEN 1 AND 28");
             t.HasCheckConstraint("CK_Client_currency", "\"currency\" ~ '^[A-Z]{3}$'");
             t.HasTextCheck<MinuteRounding>("minuteRounding", TextCase.Lower);
+            t.HasTextCheck<PriceBasis>("priceBasis", TextCase.Lower);
+            t.HasCheckConstraint("CK_Client_country", "\"country\" ~ '^[A-Z]{2}$'");
         });
         entity.HasKey(c => c.Id);
         entity.Property(c => c.Id).IsDatabaseGeneratedId();
@@ -36,6 +40,18 @@ internal sealed class ClientConfiguration : IEntityTypeConfiguration<Client>
             .HasSentinel(Client.DefaultPaymentTermDays);
         entity.Property(c => c.ProrateFirstPeriod).HasColumnName("prorateFirstPeriod").HasDefaultValue(false);
         entity.Property(c => c.BillVapiFaults).HasColumnName("billVapiFaults").HasDefaultValue(false);
+        entity.Property(c => c.PriceBasis).HasColumnName("priceBasis").HasTextValues(TextCase.Lower)
+            .HasDefaultValue(PriceBasis.Net).HasSentinel(PriceBasis.Net);
+        entity.Ignore(c => c.Buyer);
+        entity.Property(c => c.LegalName).HasColumnName("legalName").HasMaxLength(BuyerDetails.MaxLegalName);
+        entity.Property(c => c.FiscalCode).HasColumnName("fiscalCode").HasMaxLength(BuyerDetails.MaxFiscalCode);
+        entity.Property(c => c.TradeRegisterNumber).HasColumnName("tradeRegisterNumber").HasMaxLength(BuyerDetails.MaxTradeRegisterNumber);
+        entity.Property(c => c.Street).HasColumnName("street").HasMaxLength(PostalAddress.MaxStreet);
+        entity.Property(c => c.City).HasColumnName("city").HasMaxLength(PostalAddress.MaxCity);
+        entity.Property(c => c.County).HasColumnName("county").HasMaxLength(PostalAddress.MaxCounty);
+        entity.Property(c => c.PostalCode).HasColumnName("postalCode").HasMaxLength(PostalAddress.MaxPostalCode);
+        entity.Property(c => c.Country).HasColumnName("country").HasMaxLength(2).HasDefaultValue(PostalAddress.Romania);
+        entity.Property(c => c.BillingEmail).HasColumnName("billingEmail").HasMaxLength(PartyText.MaxEmail);
         entity.Property(c => c.Active).HasColumnName("active").HasDefaultValue(true).HasSentinel(true);
         entity.HasIndex(c => c.Active);
         entity.HasAuditTimestamps(c => c.CreatedAt, c => c.UpdatedAt);

@@ -200,15 +200,38 @@ namespace Billing.Domain.Data.Migrations
                         .HasDefaultValue(1)
                         .HasColumnName("billingDay");
 
+                    b.Property<string>("BillingEmail")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("billingEmail");
+
                     b.Property<DateOnly?>("BillingStartDate")
                         .HasColumnType("date")
                         .HasColumnName("billingStartDate");
+
+                    b.Property<string>("City")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("city");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("clientId");
+
+                    b.Property<string>("Country")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasDefaultValue("RO")
+                        .HasColumnName("country");
+
+                    b.Property<string>("County")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("county");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .ValueGeneratedOnAdd()
@@ -229,12 +252,22 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("character varying(320)")
                         .HasColumnName("email");
 
+                    b.Property<string>("FiscalCode")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("fiscalCode");
+
                     b.Property<decimal>("IncludedMinutes")
                         .ValueGeneratedOnAdd()
                         .HasPrecision(12, 4)
                         .HasColumnType("numeric(12,4)")
                         .HasDefaultValue(0m)
                         .HasColumnName("includedMinutes");
+
+                    b.Property<string>("LegalName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("legalName");
 
                     b.Property<string>("MinuteRounding")
                         .IsRequired()
@@ -260,6 +293,18 @@ namespace Billing.Domain.Data.Migrations
                         .HasDefaultValue(15)
                         .HasColumnName("paymentTermDays");
 
+                    b.Property<string>("PostalCode")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("postalCode");
+
+                    b.Property<string>("PriceBasis")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("net")
+                        .HasColumnName("priceBasis");
+
                     b.Property<decimal>("PricePerMinute")
                         .HasPrecision(12, 4)
                         .HasColumnType("numeric(12,4)")
@@ -271,6 +316,11 @@ namespace Billing.Domain.Data.Migrations
                         .HasDefaultValue(false)
                         .HasColumnName("prorateFirstPeriod");
 
+                    b.Property<string>("Street")
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
+                        .HasColumnName("street");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -278,6 +328,11 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasDefaultValue("Europe/Bucharest")
                         .HasColumnName("timeZone");
+
+                    b.Property<string>("TradeRegisterNumber")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("tradeRegisterNumber");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .ValueGeneratedOnAddOrUpdate()
@@ -298,6 +353,8 @@ namespace Billing.Domain.Data.Migrations
 
                             t.HasCheckConstraint("CK_Client_costPerMinut_non_negative", "\"costPerMinut\" >= 0");
 
+                            t.HasCheckConstraint("CK_Client_country", "\"country\" ~ '^[A-Z]{2}$'");
+
                             t.HasCheckConstraint("CK_Client_currency", "\"currency\" ~ '^[A-Z]{3}$'");
 
                             t.HasCheckConstraint("CK_Client_includedMinutes_non_negative", "\"includedMinutes\" >= 0");
@@ -305,6 +362,8 @@ namespace Billing.Domain.Data.Migrations
                             t.HasCheckConstraint("CK_Client_minuteRounding", "\"minuteRounding\" IN ('per_minute', 'per_second', 'exact')");
 
                             t.HasCheckConstraint("CK_Client_paymentTermDays_non_negative", "\"paymentTermDays\" >= 0");
+
+                            t.HasCheckConstraint("CK_Client_priceBasis", "\"priceBasis\" IN ('net', 'gross')");
 
                             t.HasCheckConstraint("CK_Client_taxaLunara_non_negative", "\"taxaLunara\" >= 0");
                         });
@@ -829,6 +888,114 @@ namespace Billing.Domain.Data.Migrations
                             t.HasCheckConstraint("CK_OutboxMessage_sent", "(\"status\" = 'SENT') = (\"sentAt\" IS NOT NULL)");
 
                             t.HasCheckConstraint("CK_OutboxMessage_status", "\"status\" IN ('PENDING', 'SENT', 'DEAD')");
+                        });
+                });
+
+            modelBuilder.Entity("Billing.Domain.Parties.Issuer", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Bank")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("bank");
+
+                    b.Property<string>("City")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("city");
+
+                    b.Property<string>("Country")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("country");
+
+                    b.Property<string>("County")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("county");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("email");
+
+                    b.Property<string>("FiscalCode")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("fiscalCode");
+
+                    b.Property<string>("Iban")
+                        .IsRequired()
+                        .HasMaxLength(34)
+                        .HasColumnType("character varying(34)")
+                        .HasColumnName("iban");
+
+                    b.Property<string>("LegalName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("legalName");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("phone");
+
+                    b.Property<string>("PostalCode")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("postalCode");
+
+                    b.Property<string>("Street")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
+                        .HasColumnName("street");
+
+                    b.Property<string>("TradeRegisterNumber")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("tradeRegisterNumber");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updatedAt")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("VatExemptionReason")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("vatExemptionReason");
+
+                    b.Property<bool>("VatOnReceipt")
+                        .HasColumnType("boolean")
+                        .HasColumnName("vatOnReceipt");
+
+                    b.Property<bool>("VatPayer")
+                        .HasColumnType("boolean")
+                        .HasColumnName("vatPayer");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Issuer", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_Issuer_country", "\"country\" = 'RO'");
+
+                            t.HasCheckConstraint("CK_Issuer_fiscalCode", "\"fiscalCode\" ~ '^[1-9][0-9]{1,9}$'");
+
+                            t.HasCheckConstraint("CK_Issuer_single_row", "\"id\" = 1");
+
+                            t.HasCheckConstraint("CK_Issuer_vatOnReceipt", "NOT \"vatOnReceipt\" OR \"vatPayer\"");
                         });
                 });
 
