@@ -38,6 +38,11 @@ internal static class CliApp
             await environment.Error.WriteLineAsync($"error: {e.Message}");
             return ExitCodes.Failure;
         }
+        catch (Billing.Domain.Common.ConflictException e)
+        {
+            await environment.Error.WriteLineAsync($"error: {e.Field}: {e.Message}");
+            return ExitCodes.Failure;
+        }
         catch (ArgumentException e)
         {
             await environment.Error.WriteLineAsync($"error: {e.Message}");

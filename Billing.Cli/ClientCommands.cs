@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Billing.Domain.Audit;
 using Billing.Domain.Clients;
 using Billing.Domain.Common;
 using Billing.Domain.Usage;
@@ -54,29 +55,34 @@ internal static class ClientCommands
         var list = new Command("list", "List clients.") { json };
         list.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
         {
-            var clients = await services.GetRequiredService<ClientService>().ListAsync(ct);
+            var service = services.GetRequiredService<ClientService>();
+            var clients = await service.ListAsync(ct);
+            // The terms in force for each client's open period (later ones are scheduled: 'billing clients terms').
+            var terms = await service.TermsAsync(clients, ct);
             if (parse.GetValue(json))
             {
-                Output.WriteJson(environment.Out, clients.Select(c => new
+                Output.WriteJson(environment.Out, clients.Select(c => (c, t: terms[c.ClientId].Current)).Select(x => new
                 {
-                    c.ClientId,
-                    c.Name,
-                    c.MonthlyFee,
-                    c.PricePerMinute,
-                    c.Currency,
-                    c.BillingDay,
-                    c.TimeZone,
-                    c.Active,
-                    c.IncludedMinutes,
-                    c.PaymentTermDays,
-                    Assistants = c.Assistants.Select(a => a.VapiId),
+                    x.c.ClientId,
+                    x.c.Name,
+                    x.t.MonthlyFee,
+                    x.t.PricePerMinute,
+                    x.t.Currency,
+                    x.c.BillingDay,
+                    x.t.TimeZone,
+                    x.c.Active,
+                    x.t.IncludedMinutes,
+                    x.c.PaymentTermDays,
+                    Assistants = x.c.Assistants.Select(a => a.VapiId),
+                    ScheduledTerms = terms[x.c.ClientId].Scheduled.Count,
                 }));
                 return ExitCodes.Success;
             }
             Output.WriteTable(environment.Out, ["client", "name", "fee", "per min", "cur", "day", "zone", "active", "assistants"],
-                clients.Select(c => (IReadOnlyList<string>)[c.ClientId, c.Name, c.MonthlyFee.ToString("0.00", CultureInfo.InvariantCulture),
-                    c.PricePerMinute.ToString("0.00##", CultureInfo.InvariantCulture), c.Currency, c.BillingDay.ToString(CultureInfo.InvariantCulture),
-                    c.TimeZone, c.Active ? "yes" : "no", string.Join(",", c.Assistants.Select(a => a.VapiId))]));
+                clients.Select(c => (c, t: terms[c.ClientId].Current)).Select(x => (IReadOnlyList<string>)[x.c.ClientId, x.c.Name,
+                    x.t.MonthlyFee.ToString("0.00", CultureInfo.InvariantCulture), x.t.PricePerMinute.ToString("0.00##", CultureInfo.InvariantCulture),
+                    x.t.Currency, x.c.BillingDay.ToString(CultureInfo.InvariantCulture), x.t.TimeZone, x.c.Active ? "yes" : "no",
+                    string.Join(",", x.c.Assistants.Select(a => a.VapiId))]));
             return ExitCodes.Success;
         }));
 
@@ -90,10 +96,15 @@ internal static class ClientCommands
         var included = new Option<decimal?>("--included-minutes");
         var term = new Option<int?>("--payment-term-days");
         var rounding = new Option<string?>("--minute-rounding") { Description = "per_minute, per_second or exact." };
+        var newCurrency = new Option<string?>("--currency") { Description = "ISO 4217 code, e.g. RON." };
+        var effectiveFrom = new Option<DateOnly?>("--effective-from")
+        {
+            Description = "Period start (YYYY-MM-DD) from which the terms given apply: the open period's or a later one; default the next period's.",
+        };
         var addAssistant = new Option<string[]>("--assistant-add") { AllowMultipleArgumentsPerToken = true };
         var removeAssistant = new Option<string[]>("--assistant-remove") { AllowMultipleArgumentsPerToken = true };
         var set = new Command("set", "Change a client.")
-            { target, newName, newFee, newRate, newDay, newZone, active, included, term, rounding, addAssistant, removeAssistant };
+            { target, newName, newFee, newRate, newDay, newZone, active, included, term, rounding, newCurrency, effectiveFrom, addAssistant, removeAssistant };
         var setBuyer = new BuyerOptions();
         setBuyer.AddTo(set);
         set.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
@@ -106,11 +117,27 @@ internal static class ClientCommands
             var client = await clients.ChangeAsync(parse.GetValue(target)!, new ClientService.ClientChanges(
                 parse.GetValue(newName), parse.GetValue(newFee), parse.GetValue(newRate), parse.GetValue(newDay), parse.GetValue(newZone),
                 parse.GetValue(active), parse.GetValue(included), parse.GetValue(term), minuteRounding, null,
-                parse.GetValue(addAssistant), parse.GetValue(removeAssistant), setBuyer.Read(parse, current?.Buyer.Address), setBuyer.PriceBasis(parse)), ct);
+                parse.GetValue(addAssistant), parse.GetValue(removeAssistant), setBuyer.Read(parse, current?.Buyer.Address), setBuyer.PriceBasis(parse),
+                parse.GetValue(newCurrency)?.ToUpperInvariant(), parse.GetValue(effectiveFrom)), Actor.CurrentCliUser(), ct);
             environment.Out.WriteLine($"Changed client {client.ClientId}.{BuyerNote(client)}");
             return ExitCodes.Success;
         }));
-        return new Command("clients", "Client businesses and their Vapi assistants.") { add, list, set };
+        var termsOf = new Argument<string>("clientId") { Description = "The client whose terms history to show." };
+        var terms = new Command("terms", "A client's terms history (oldest first), marking the row in force now.") { termsOf };
+        terms.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
+        {
+            var service = services.GetRequiredService<ClientService>();
+            var client = await service.FindAsync(parse.GetValue(termsOf)!, ct)
+                         ?? throw new CliException($"There is no client '{parse.GetValue(termsOf)}'.");
+            var now = await service.TermsAsync(client, ct);
+            Output.WriteTable(environment.Out, ["from", "fee", "per min", "included", "rounding", "cur", "zone", ""],
+                now.History.Rows.Select(t => (IReadOnlyList<string>)[t.EffectiveFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    t.MonthlyFee.ToString("0.00", CultureInfo.InvariantCulture), t.PricePerMinute.ToString("0.00##", CultureInfo.InvariantCulture),
+                    t.IncludedMinutes.ToString("0.####", CultureInfo.InvariantCulture), TextEnum.ToText(t.MinuteRounding, TextCase.Lower), t.Currency,
+                    t.TimeZone, ReferenceEquals(t, now.Current) ? "current" : t.EffectiveFrom > now.Current.EffectiveFrom ? "scheduled" : ""]));
+            return ExitCodes.Success;
+        }));
+        return new Command("clients", "Client businesses and their Vapi assistants.") { add, list, set, terms };
     }
 
     private static string BuyerNote(Client client) => client.Buyer.Missing() is { Count: > 0 } missing

@@ -16,6 +16,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
 {
     public DbSet<Client> Clients => Set<Client>();
     public DbSet<ClientAssistant> ClientAssistants => Set<ClientAssistant>();
+    public DbSet<ClientTerms> ClientTerms => Set<ClientTerms>();
     public DbSet<UsageLog> UsageLogs => Set<UsageLog>();
     public DbSet<VapiCallReport> VapiCallReports => Set<VapiCallReport>();
     public DbSet<QuarantinedReport> QuarantinedReports => Set<QuarantinedReport>();

@@ -12,6 +12,12 @@ internal static class ModelBuilding
         where TEnum : struct, Enum =>
         property.HasConversion(v => TextEnum.ToText(v, textCase), s => TextEnum.Parse<TEnum>(s)).HasColumnType("text");
 
+    /// <summary>As above for an optional enum (NULL stays NULL).</summary>
+    public static PropertyBuilder<TEnum?> HasTextValues<TEnum>(this PropertyBuilder<TEnum?> property, TextCase textCase)
+        where TEnum : struct, Enum =>
+        property.HasConversion(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<TEnum, string>(
+            v => TextEnum.ToText(v, textCase), s => TextEnum.Parse<TEnum>(s))).HasColumnType("text");
+
     /// <summary>A CHECK constraint that allows exactly the enum's stored texts.</summary>
     public static void HasTextCheck<TEnum>(this TableBuilder table, string column, TextCase textCase)
         where TEnum : struct, Enum

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Billing.Domain.Clients;
 using Billing.Domain.Data;
 using Billing.Domain.Usage;
 using Microsoft.EntityFrameworkCore;
@@ -41,7 +42,7 @@ public sealed class BillingCycle(
             if (!request.DryRun)
             {
                 var dueFrom = (await DueAsync(request.ClientId, asOf, ct)).GroupBy(d => d.Client.ClientId)
-                    .ToDictionary(g => g.Key, g => g.Min(d => d.Period.StartsAt(d.Zone)));
+                    .ToDictionary(g => g.Key, g => g.Min(d => d.UsageFrom));
                 (status, counts) = await reconciliation.RunAsync(request.ClientId, asOf, dueFrom, ct);
                 await maintenance.AttributeUnassignedCallsAsync(ct);
                 await maintenance.PurgeExpiredReportsAsync(ct);
@@ -96,8 +97,10 @@ public sealed class BillingCycle(
         var now = clock.GetUtcNow();
         var last = await db.Invoices.Where(i => i.ClientId == clientId).OrderByDescending(i => i.Period)
             .Select(i => new LastInvoice(i.Period, i.PeriodEnd, i.UsageEpoch)).FirstOrDefaultAsync(ct);
+        var history = new TermsHistory(await db.ClientTerms.AsNoTracking().Where(t => t.ClientId == clientId).ToListAsync(ct));
         var run = new BillingRun { StartedAt = now, AsOf = now, Trigger = "preview", DryRun = true };
-        var (drafts, _) = await issuer.IssueAsync([DuePeriods.Open(client, last, now)], run, now, reconciled: true, dryRun: true, ct, preview: true);
+        var (drafts, _) = await issuer.IssueAsync([DuePeriods.Open(client, history, last, now)], run, now, reconciled: true, dryRun: true, ct,
+            preview: true);
         return drafts.SingleOrDefault();
     }
 
@@ -116,8 +119,10 @@ public sealed class BillingCycle(
                     .Select(i => new LastInvoice(i.Period, i.PeriodEnd, i.UsageEpoch)).FirstOrDefault(),
             })
             .ToListAsync(ct);
+        var terms = (await db.ClientTerms.AsNoTracking().Where(t => clientId == null || t.ClientId == clientId).ToListAsync(ct))
+            .GroupBy(t => t.ClientId).ToDictionary(g => g.Key, g => new TermsHistory(g));
         var grace = TimeSpan.FromHours(options.Value.GraceHours);
-        return clients.SelectMany(c => DuePeriods.Of(c.Client, c.Last, asOf, grace))
+        return clients.SelectMany(c => DuePeriods.Of(c.Client, terms[c.Client.ClientId], c.Last, asOf, grace))
             .OrderBy(d => d.Period.Start).ThenBy(d => d.Client.ClientId, StringComparer.Ordinal).ToList();
     }
 

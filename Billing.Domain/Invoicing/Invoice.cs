@@ -26,6 +26,13 @@ public sealed class Invoice
     public int SuccessfulCalls { get; set; }
     public decimal IncludedMinutes { get; set; }
     public decimal? PricePerMinute { get; set; }
+    /// <summary>The terms this invoice was billed with (the client's terms in force at the period's start): the monthly
+    /// fee before any proration ("taxaLunara"), the minute rounding and the time zone of its period, and the day those
+    /// terms took effect. Null on invoices issued before terms were effective-dated (the rounding and zone backfilled).</summary>
+    public decimal? MonthlyFee { get; set; }
+    public Usage.MinuteRounding? MinuteRounding { get; set; }
+    public string? TimeZone { get; set; }
+    public DateOnly? TermsFrom { get; set; }
 
     /// <summary>Billable minutes times the rate, rounded once ("costMinute").</summary>
     public decimal MinutesAmount { get; set; }

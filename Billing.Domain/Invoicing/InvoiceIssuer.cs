@@ -8,9 +8,11 @@ namespace Billing.Domain.Invoicing;
 
 /// <summary>
 /// Issues the invoices of one batch of due periods in one transaction, with one set-based statement: the due periods
-/// are staged, each period's calls summed, priced (<see cref="PeriodPricing"/>) and numbered (<see cref="InvoiceNumbers"/>)
-/// in the INSERT, and each issued invoice's e-mail is queued in the outbox by the same statement
-/// (<see cref="InvoiceEmail.OutboxCte"/>), so an invoice and its e-mail commit together. A dry run rolls it back; a preview (an open period, which no run invoices) neither waits for the
+/// are staged with the terms in force at each one's start, each period's calls summed, priced with those terms
+/// (<see cref="PeriodPricing"/>) and numbered (<see cref="InvoiceNumbers"/>) in the INSERT, which stores every term it
+/// used on the invoice; each issued invoice's e-mail is queued in the outbox by the same statement
+/// (<see cref="InvoiceEmail.OutboxCte"/>), so an invoice and its e-mail commit together. A dry run rolls it back; a
+/// preview (an open period, which no run invoices) neither waits for the
 /// cycle's lock nor takes a number.
 /// </summary>
 public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSource, InvoiceNumbers numbering)
@@ -25,8 +27,11 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
     private const string StageDueSql = """
         CREATE TEMP TABLE billing_due ON COMMIT DROP AS
         SELECT * FROM unnest(@client_ids::text[], @periods::text[], @period_starts::date[], @period_ends::date[], @from_ts::timestamptz[],
-                             @to_ts::timestamptz[], @fees::numeric[], @due_dates::date[], @late_amounts::numeric[])
-            AS d(client_id, period, period_start, period_end, from_ts, to_ts, fee, due_date, late_amount)
+                             @to_ts::timestamptz[], @fees::numeric[], @due_dates::date[], @late_amounts::numeric[], @terms_from::date[],
+                             @monthly_fees::numeric[], @rates::numeric[], @included::numeric[], @roundings::text[], @currencies::text[],
+                             @zones::text[])
+            AS d(client_id, period, period_start, period_end, from_ts, to_ts, fee, due_date, late_amount, terms_from,
+                 monthly_fee, rate, included, rounding, currency, zone)
         """;
 
     private static readonly string InsertInvoicesSql = $"""
@@ -36,7 +41,9 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
             SELECT d.client_id, d.period,
                    count(u."id") AS calls,
                    count(u."id") FILTER (WHERE u."outcome" = 'success') AS successful,
-                   COALESCE(sum(u."billableSeconds") FILTER (WHERE u."billable"), 0) AS seconds
+                   -- Each call's duration rounded by the period's terms, not as recorded: the rounding of an open
+                   -- period can change after its first calls (docs/decisions/0002).
+                   COALESCE(sum({PeriodPricing.BillableSecondsSql("u.\"duration\"", "d.rounding")}) FILTER (WHERE u."billable"), 0) AS seconds
             FROM due d
             LEFT JOIN "UsageLog" u ON u."clientId" = d.client_id AND u."occurredAt" >= d.from_ts AND u."occurredAt" < d.to_ts
                                   AND NOT u."incomplete" AND u."billingEpoch" <= @epoch
@@ -45,20 +52,20 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
             INSERT INTO "Factura" ("clientId", "clientName", "perioada", "periodStart", "periodEnd", "minuteTotale", "totalCalls",
                 "successfulCalls", "includedMinutes", "costPerMinut", "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata",
                 "currency", "status", "dueDate", "issuedAt", "vapiAssistantId", "reconciled", "billingRunId", "usageEpoch", "usageFrom", "usageTo",
-                "number")
+                "taxaLunara", "minuteRounding", "timeZone", "termsFrom", "number")
             SELECT d.client_id, c."clientName", d.period, d.period_start, d.period_end, round(u.seconds / 60, 4), u.calls,
-                   u.successful, c."includedMinutes", c."costPerMinut", m.amount, d.fee, d.late_amount, m.amount + d.fee + d.late_amount,
-                   c."currency", 'PENDING', d.due_date, @issued_at,
+                   u.successful, d.included, d.rate, m.amount, d.fee, d.late_amount, m.amount + d.fee + d.late_amount,
+                   d.currency, 'PENDING', d.due_date, @issued_at,
                    (SELECT a."vapiId" FROM "ClientAssistant" a WHERE a."clientId" = c."clientId" AND a."kind" = 'assistant'
                     ORDER BY a."createdAt", a."vapiId" LIMIT 1),
-                   @reconciled, @run_id, @epoch, d.from_ts, d.to_ts,
+                   @reconciled, @run_id, @epoch, d.from_ts, d.to_ts, d.monthly_fee, d.rounding, d.zone, d.terms_from,
                    -- Numbered in (period start, client) order from the series' next number (NULL for a preview), at
                    -- least 6 digits and never cut: 1000000 follows 999999.
                    @number_prefix || to_char(@next_number + row_number() OVER (ORDER BY d.period_start, d.client_id) - 1, 'FM999999999999000000')
             FROM due d
             JOIN "Client" c ON c."clientId" = d.client_id
             JOIN usage u ON u.client_id = d.client_id AND u.period = d.period
-            CROSS JOIN LATERAL (SELECT {PeriodPricing.MinutesAmountSql("u.seconds", "c.\"includedMinutes\"", "c.\"costPerMinut\"")} AS amount) m
+            CROSS JOIN LATERAL (SELECT {PeriodPricing.MinutesAmountSql("u.seconds", "d.included", "d.rate")} AS amount) m
             -- Periods another run invoiced since this one listed them; skipped here so they take no number.
             WHERE NOT EXISTS (SELECT 1 FROM "Factura" f WHERE f."clientId" = d.client_id AND f."perioada" = d.period)
             ON CONFLICT ("clientId", "perioada") DO NOTHING
@@ -101,12 +108,19 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
             .With("periods", due.Select(d => d.Period.Key).ToArray())
             .With("period_starts", due.Select(d => d.Period.Start).ToArray())
             .With("period_ends", due.Select(d => d.Period.End).ToArray())
-            .With("from_ts", due.Select(d => d.Period.StartsAt(d.Zone)).ToArray())
-            .With("to_ts", due.Select(d => d.Period.EndsAt(d.Zone)).ToArray())
+            .With("from_ts", due.Select(d => d.UsageFrom).ToArray())
+            .With("to_ts", due.Select(d => d.UsageTo).ToArray())
             .With("fees", due.Select(d => d.Fee).ToArray())
             .With("due_dates", due.Select(d => d.DueDate).ToArray())
             .With("late_amounts", due.Select(d => firstDueSet.Contains(d) && late.TryGetValue(d.Client.ClientId, out var l) ? l.Sum(x => x.Amount) : 0m)
                 .ToArray())
+            .With("terms_from", due.Select(d => d.Terms.EffectiveFrom).ToArray())
+            .With("monthly_fees", due.Select(d => d.Terms.MonthlyFee).ToArray())
+            .With("rates", due.Select(d => d.Terms.PricePerMinute).ToArray())
+            .With("included", due.Select(d => d.Terms.IncludedMinutes).ToArray())
+            .With("roundings", due.Select(d => TextEnum.ToText(d.Terms.MinuteRounding, TextCase.Lower)).ToArray())
+            .With("currencies", due.Select(d => d.Terms.Currency).ToArray())
+            .With("zones", due.Select(d => d.Terms.TimeZone).ToArray())
             .ExecuteAsync(db, ct);
         await new Sql("ANALYZE billing_due").ExecuteAsync(db, ct);
         var inserted = await new Sql(InsertInvoicesSql)

@@ -1,11 +1,15 @@
 using Billing.Domain.Common;
 using Billing.Domain.Data;
+using Billing.Domain.Usage;
+using Microsoft.EntityFrameworkCore;
 
 namespace Billing.Domain.Invoicing;
 
 /// <summary>
 /// Calls of already invoiced periods that were recorded after their invoice (late webhooks, reconciliation), billed
-/// on the client's next invoice, one line per original period (docs/decisions/0006).
+/// on the client's next invoice, one line per original period (docs/decisions/0006). A line's amount is what its
+/// period's price over all its calls, with that period's terms, adds to what was already invoiced for it
+/// (<see cref="PeriodPricing.LateAmount"/>): late calls that still fit in the included minutes cost nothing.
 /// </summary>
 internal static class LateUsage
 {
@@ -15,16 +19,34 @@ internal static class LateUsage
     /// after a client's last invoice is narrow. Clients with no invoiced period are not probed at all.
     /// </summary>
     private const string LateCallsSql = """
-        SELECT f.client_id, u."occurredAt", u."billableSeconds", u."cost", u."billable"
+        SELECT f.client_id, u."occurredAt", u."duration", u."billable"
         FROM unnest(@client_ids::text[], @late_from::timestamptz[], @late_before::timestamptz[], @after_epoch::bigint[])
             AS f(client_id, late_from, late_before, after_epoch)
         CROSS JOIN LATERAL (
-            SELECT u."occurredAt", u."billableSeconds", u."cost", u."billable" FROM "UsageLog" u
+            SELECT u."occurredAt", u."duration", u."billable" FROM "UsageLog" u
             WHERE u."clientId" = f.client_id AND u."billingEpoch" > f.after_epoch AND u."billingEpoch" <= @epoch
               AND u."occurredAt" >= f.late_from AND u."occurredAt" < f.late_before AND NOT u."incomplete"
             OFFSET 0) u
         WHERE f.late_from < f.late_before
         """;
+
+    /// <summary>Billable seconds of all the calls of each late period (invoiced and late), by that period's rounding.</summary>
+    private static readonly string PeriodSecondsSql = $"""
+        SELECT p.n, COALESCE(sum({PeriodPricing.BillableSecondsSql("u.\"duration\"", "p.rounding")}), 0)
+        FROM unnest(@client_ids::text[], @from_ts::timestamptz[], @to_ts::timestamptz[], @roundings::text[]) WITH ORDINALITY
+            AS p(client_id, from_ts, to_ts, rounding, n)
+        LEFT JOIN "UsageLog" u ON u."clientId" = p.client_id AND u."occurredAt" >= p.from_ts AND u."occurredAt" < p.to_ts
+                              AND u."billable" AND NOT u."incomplete" AND u."billingEpoch" <= @epoch
+        GROUP BY p.n
+        """;
+
+    private sealed record LatePeriod(DuePeriod Due, BillingPeriod Period, List<(decimal Duration, bool Billable)> Calls)
+    {
+        public decimal Included { get; set; }
+        public decimal Rate { get; set; }
+        public MinuteRounding Rounding { get; set; }
+        public decimal AlreadyInvoiced { get; set; }
+    }
 
     /// <summary>The late-usage lines of each client of <paramref name="firstDue"/> (its first due period this run).</summary>
     public static async Task<Dictionary<string, IReadOnlyList<LateUsageLine>>> FindAsync(BillingDbContext db, List<DuePeriod> firstDue, long epoch,
@@ -36,19 +58,61 @@ internal static class LateUsage
             .With("late_before", firstDue.Select(d => d.LateBefore).ToArray())
             .With("after_epoch", firstDue.Select(d => d.LateAfterEpoch).ToArray())
             .With("epoch", epoch)
-            .ListAsync(db, r => (ClientId: r.GetString(0), OccurredAt: r.GetFieldValue<DateTimeOffset>(1), Seconds: r.GetDecimal(2),
-                Cost: r.GetDecimal(3), Billable: r.GetBoolean(4)), ct);
-        var clients = firstDue.ToDictionary(d => d.Client.ClientId);
-        return calls.GroupBy(c => c.ClientId).ToDictionary(g => g.Key, IReadOnlyList<LateUsageLine> (g) =>
+            .ListAsync(db, r => (ClientId: r.GetString(0), OccurredAt: r.GetFieldValue<DateTimeOffset>(1), Duration: r.GetDecimal(2),
+                Billable: r.GetBoolean(3)), ct);
+        if (calls.Count == 0)
         {
-            var due = clients[g.Key];
-            return g.GroupBy(c => BillingPeriod.Containing(c.OccurredAt, due.Client.BillingDay, due.Zone).Key)
-                .OrderBy(p => p.Key, StringComparer.Ordinal)
-                .Select(p => new LateUsageLine(p.Key, p.Count(),
-                    Math.Round(p.Where(c => c.Billable).Sum(c => c.Seconds) / 60m, 4, MidpointRounding.AwayFromZero),
-                    Money.RoundLine(p.Where(c => c.Billable).Sum(c => c.Cost))))
-                .ToList();
-        });
+            return [];
+        }
+        var clients = firstDue.ToDictionary(d => d.Client.ClientId);
+        var periods = calls.GroupBy(c => (c.ClientId, Period: clients[c.ClientId].History.PeriodContaining(c.OccurredAt, clients[c.ClientId].Client.BillingDay)))
+            .Select(g => new LatePeriod(clients[g.Key.ClientId], g.Key.Period, g.Select(c => (c.Duration, c.Billable)).ToList()))
+            .ToList();
+        await ReadTermsAndInvoicedAsync(db, periods, ct);
+
+        var seconds = await new Sql(PeriodSecondsSql)
+            .With("client_ids", periods.Select(p => p.Due.Client.ClientId).ToArray())
+            .With("from_ts", periods.Select(p => p.Due.History.Window(p.Period).From).ToArray())
+            .With("to_ts", periods.Select(p => p.Due.History.Window(p.Period).To).ToArray())
+            .With("roundings", periods.Select(p => TextEnum.ToText(p.Rounding, TextCase.Lower)).ToArray())
+            .With("epoch", epoch)
+            .ListAsync(db, r => (N: r.GetInt64(0), Seconds: r.GetDecimal(1)), ct);
+        var allSeconds = seconds.ToDictionary(s => (int)s.N - 1, s => s.Seconds);
+
+        return periods.Select((p, n) => (p, Line: new LateUsageLine(p.Period.Key, p.Calls.Count,
+                PeriodPricing.Minutes(p.Calls.Where(c => c.Billable).Sum(c => PeriodPricing.BillableSeconds(c.Duration, p.Rounding))),
+                PeriodPricing.LateAmount(allSeconds[n], p.Included, p.Rate, p.AlreadyInvoiced))))
+            .GroupBy(x => x.p.Due.Client.ClientId)
+            .ToDictionary(g => g.Key, IReadOnlyList<LateUsageLine> (g) => g.Select(x => x.Line).OrderBy(l => l.OriginalPeriod, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>
+    /// Each late period's terms: those its invoice stored (an invoice issued before terms were effective-dated lacks the
+    /// rounding: its period's terms row gives it), else, for a period without an invoice, its terms row. What was
+    /// invoiced for it: its invoice's minutes amount and every earlier late-usage line of the same period.
+    /// </summary>
+    private static async Task ReadTermsAndInvoicedAsync(BillingDbContext db, List<LatePeriod> periods, CancellationToken ct)
+    {
+        var clientIds = periods.Select(p => p.Due.Client.ClientId).Distinct().ToList();
+        var keys = periods.Select(p => p.Period.Key).Distinct().ToList();
+        var invoices = await db.Invoices.AsNoTracking().Where(i => clientIds.Contains(i.ClientId) && keys.Contains(i.Period))
+            .Select(i => new { i.ClientId, i.Period, i.IncludedMinutes, i.PricePerMinute, i.MinuteRounding, i.MinutesAmount })
+            .ToListAsync(ct);
+        var lateBilled = await db.InvoiceLateUsage.AsNoTracking()
+            .Join(db.Invoices, l => l.InvoiceId, i => i.Id, (l, i) => new { i.ClientId, l.OriginalPeriod, l.Amount })
+            .Where(l => clientIds.Contains(l.ClientId) && keys.Contains(l.OriginalPeriod))
+            .GroupBy(l => new { l.ClientId, l.OriginalPeriod }).Select(g => new { g.Key.ClientId, g.Key.OriginalPeriod, Amount = g.Sum(l => l.Amount) })
+            .ToListAsync(ct);
+        foreach (var p in periods)
+        {
+            var terms = p.Due.History.AtPeriodStart(p.Period.Start);
+            var invoice = invoices.SingleOrDefault(i => i.ClientId == p.Due.Client.ClientId && i.Period == p.Period.Key);
+            p.Included = invoice?.IncludedMinutes ?? terms.IncludedMinutes;
+            p.Rate = invoice?.PricePerMinute ?? terms.PricePerMinute;
+            p.Rounding = invoice?.MinuteRounding ?? terms.MinuteRounding;
+            p.AlreadyInvoiced = (invoice?.MinutesAmount ?? 0m)
+                                + (lateBilled.SingleOrDefault(l => l.ClientId == p.Due.Client.ClientId && l.OriginalPeriod == p.Period.Key)?.Amount ?? 0m);
+        }
     }
 
     public static Task RecordAsync(BillingDbContext db, Guid invoiceId, IReadOnlyList<LateUsageLine> late, CancellationToken ct) =>

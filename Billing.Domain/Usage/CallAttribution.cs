@@ -1,3 +1,5 @@
+using Billing.Domain.Clients;
+
 namespace Billing.Domain.Usage;
 
 /// <summary>
@@ -8,12 +10,14 @@ namespace Billing.Domain.Usage;
 internal static class CallAttribution
 {
     /// <summary>
-    /// The owning client's terms (clientId, minuteRounding, costPerMinut, billVapiFaults), at most one row, for three
-    /// SQL expressions holding the call's assistant, squad and phone number ids: parameters or an outer query's columns.
+    /// The owning client and its terms in force at the call's start (clientId, minuteRounding, costPerMinut,
+    /// billVapiFaults), at most one row, for SQL expressions holding the call's assistant, squad and phone number ids
+    /// and the instant that decides its period: parameters or an outer query's columns.
     /// </summary>
-    public static string TermsSql(string assistant, string squad, string phoneNumber) => $"""
-        SELECT c."clientId", c."minuteRounding", c."costPerMinut", c."billVapiFaults"
+    public static string TermsSql(string assistant, string squad, string phoneNumber, string occurredAt) => $"""
+        SELECT c."clientId", t."minuteRounding", t."costPerMinut", c."billVapiFaults"
         FROM "ClientAssistant" a JOIN "Client" c ON c."clientId" = a."clientId"
+        CROSS JOIN LATERAL ({TermsHistory.InForceSql("c.\"clientId\"", occurredAt)}) t
         WHERE (a."kind" = 'assistant' AND a."vapiId" = {assistant})
            OR (a."kind" = 'squad' AND a."vapiId" = {squad})
            OR (a."kind" = 'phone_number' AND a."vapiId" = {phoneNumber})

@@ -1,8 +1,9 @@
 using Billing.Domain.Clients;
+using Billing.Domain.Invoicing;
 
 namespace Billing.Domain.Usage;
 
-/// <summary>What a call bills: the one place a call's duration becomes billable time and a price.</summary>
+/// <summary>Whether a call bills, and its price with the terms in force at its start (the rule itself is <see cref="PeriodPricing"/>).</summary>
 public static class CallPricing
 {
     public sealed record Price(decimal BillableSeconds, decimal DurationMinutes, decimal Cost, bool Billable);
@@ -10,7 +11,7 @@ public static class CallPricing
     /// <summary>The client terms pricing needs; null client = unattributed.</summary>
     public sealed record Terms(string ClientId, MinuteRounding Rounding, decimal PricePerMinute, bool BillVapiFaults);
 
-    public static Terms TermsOf(Client client) => new(client.ClientId, client.MinuteRounding, client.PricePerMinute, client.BillVapiFaults);
+    public static Terms TermsOf(Client client, ClientTerms terms) => new(client.ClientId, terms.MinuteRounding, terms.PricePerMinute, client.BillVapiFaults);
 
     public static Price Of(VapiCall call, Terms? terms) =>
         Of(call.DurationSeconds, call.EndedReason, call.Incomplete, terms);
@@ -27,16 +28,7 @@ public static class CallPricing
         {
             return new Price(0m, 0m, 0m, false);
         }
-        var seconds = BillableSeconds(durationSeconds, terms!.Rounding);
-        return new Price(seconds, Math.Round(seconds / 60m, 4, MidpointRounding.AwayFromZero),
-            Math.Round(seconds / 60m * terms.PricePerMinute, 6, MidpointRounding.AwayFromZero), true);
+        var seconds = PeriodPricing.BillableSeconds(durationSeconds, terms!.Rounding);
+        return new Price(seconds, PeriodPricing.Minutes(seconds), PeriodPricing.CallCost(seconds, terms.PricePerMinute), true);
     }
-
-    public static decimal BillableSeconds(decimal seconds, MinuteRounding rounding) => rounding switch
-    {
-        MinuteRounding.PerMinute => Math.Ceiling(seconds / 60m) * 60m,
-        MinuteRounding.PerSecond => Math.Ceiling(seconds),
-        MinuteRounding.Exact => Math.Round(seconds, 3, MidpointRounding.AwayFromZero),
-        _ => throw new ArgumentOutOfRangeException(nameof(rounding), rounding, null),
-    };
 }

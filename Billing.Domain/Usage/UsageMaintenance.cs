@@ -8,7 +8,7 @@ public sealed class UsageMaintenance(BillingDbContext db, TimeProvider clock)
 {
     /// <summary>
     /// Gives unattributed calls to the client their assistant (or squad, or phone number) now maps to, priced by that
-    /// client's terms, so they are billed with its next invoice (the database stamps them with the current billing epoch:
+    /// client's terms in force at the call's start, so they are billed with its next invoice (the database stamps them with the current billing epoch:
     /// a call of an invoiced period then counts as late usage).
     /// </summary>
     public async Task<int> AttributeUnassignedCallsAsync(CancellationToken ct)
@@ -22,11 +22,13 @@ public sealed class UsageMaintenance(BillingDbContext db, TimeProvider clock)
         var clientIds = matches.Select(m => m.ClientId).Distinct().ToList();
         var calls = await db.UsageLogs.Where(u => callIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
         var clients = await db.Clients.Where(c => clientIds.Contains(c.ClientId)).ToDictionaryAsync(c => c.ClientId, ct);
+        var terms = (await db.ClientTerms.AsNoTracking().Where(t => clientIds.Contains(t.ClientId)).ToListAsync(ct))
+            .GroupBy(t => t.ClientId).ToDictionary(g => g.Key, g => new Clients.TermsHistory(g));
 
         foreach (var (usageId, clientId) in matches)
         {
             var (usage, client) = (calls[usageId], clients[clientId]);
-            var price = CallPricing.Of(usage.DurationSeconds, usage.EndedReason, usage.Incomplete, CallPricing.TermsOf(client));
+            var price = CallPricing.Of(usage.DurationSeconds, usage.EndedReason, usage.Incomplete, CallPricing.TermsOf(client, terms[clientId].At(usage.OccurredAt)));
             usage.ClientId = client.ClientId;
             usage.BillableSeconds = price.BillableSeconds;
             usage.DurationMinutes = price.DurationMinutes;
@@ -43,7 +45,7 @@ public sealed class UsageMaintenance(BillingDbContext db, TimeProvider clock)
     private static readonly string UnattributedCallsSql = $"""
         SELECT u."id" AS "UsageId", t."clientId" AS "ClientId"
         FROM "UsageLog" u
-        CROSS JOIN LATERAL ({CallAttribution.TermsSql("u.\"vapiAssistantId\"", "u.\"vapiSquadId\"", "u.\"vapiPhoneNumberId\"")}) t
+        CROSS JOIN LATERAL ({CallAttribution.TermsSql("u.\"vapiAssistantId\"", "u.\"vapiSquadId\"", "u.\"vapiPhoneNumberId\"", "u.\"occurredAt\"")}) t
         WHERE u."clientId" IS NULL AND NOT u."incomplete"
         """;
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Billing.Domain.Clients;
 using Billing.Domain.Common;
 using Npgsql;
@@ -24,7 +23,7 @@ public enum RecordOutcome
 /// </summary>
 public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider clock, RawReportRetention retention, Telemetry.BillingMetrics metrics)
 {
-    private static readonly string TermsSql = CallAttribution.TermsSql("$1", "$2", "$3");
+    private static readonly string TermsSql = CallAttribution.TermsSql("$1", "$2", "$3", "$4");
 
     /// <summary>
     /// Records the call priced with the terms in $2 and $26-$28, only if they are still the mapping's current terms
@@ -32,7 +31,7 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
     /// </summary>
     private static readonly string RecordSql = $"""
         WITH terms AS (
-            {CallAttribution.TermsSql("$3", "$4", "$5")}
+            {CallAttribution.TermsSql("$3", "$4", "$5", "COALESCE($7, $9, $8, now())")}
         ), priced_with_current_terms AS (
             SELECT CASE WHEN EXISTS (SELECT 1 FROM terms)
                         THEN EXISTS (SELECT 1 FROM terms t WHERE t."clientId" = $2 AND t."minuteRounding" = $26
@@ -64,33 +63,18 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
         SELECT (SELECT ok FROM priced_with_current_terms), (SELECT inserted FROM u)
         """;
 
-    /// <summary>
-    /// Terms last seen per (assistant, squad, phone number), to save the webhook a round trip per report. Never trusted
-    /// blindly: the recording statement re-reads the terms and writes nothing if they changed, and the call is then
-    /// priced again with fresh ones, so a rate change or a moved assistant applies from the next call on.
-    /// </summary>
-    private readonly ConcurrentDictionary<(string?, string?, string?), CallPricing.Terms?> _recentTerms = new();
-    private const int MaxRecentTerms = 10_000;
-
     public async Task<RecordOutcome> RecordAsync(VapiCall call, UsageSource source, RawReport? raw, CancellationToken ct)
     {
-        var key = (call.AssistantId, call.SquadId, call.PhoneNumberId);
-        var terms = _recentTerms.TryGetValue(key, out var recent) ? recent : await TermsForAsync(call, ct);
+        var terms = await TermsForAsync(call, ct);
         // Terms can change between reading and recording; a second change within that moment is the only reason for a third try.
         for (var attempt = 1; ; attempt++)
         {
             var (current, outcome) = await TryRecordAsync(call, terms, source, raw, ct);
             if (current)
             {
-                if (_recentTerms.Count >= MaxRecentTerms)
-                {
-                    _recentTerms.Clear();
-                }
-                _recentTerms[key] = terms;
                 metrics.CallRecorded(source, outcome);
                 return outcome;
             }
-            _recentTerms.TryRemove(key, out _);
             if (attempt == 3)
             {
                 throw new InvalidOperationException($"The terms of call {call.CallId}'s client kept changing while it was recorded.");
@@ -159,7 +143,8 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
         return (reader.GetBoolean(0), outcome);
     }
 
-    /// <summary>The client whose assistant (else squad, else phone number) made the call; null when none is mapped.</summary>
+    /// <summary>The client whose assistant (else squad, else phone number) made the call, with its terms in force at the
+    /// call's start; null when none is mapped.</summary>
     public async Task<CallPricing.Terms?> TermsForAsync(VapiCall call, CancellationToken ct)
     {
         if (call.AssistantId is null && call.SquadId is null && call.PhoneNumberId is null)
@@ -170,6 +155,7 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
         command.Parameters.Add(Text(call.AssistantId));
         command.Parameters.Add(Text(call.SquadId));
         command.Parameters.Add(Text(call.PhoneNumberId));
+        command.Parameters.Add(Instant(call.StartedAt ?? call.CreatedAt ?? call.EndedAt ?? clock.GetUtcNow()));
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
             ? new CallPricing.Terms(reader.GetString(0), TextEnum.Parse<MinuteRounding>(reader.GetString(1)), reader.GetDecimal(2), reader.GetBoolean(3))

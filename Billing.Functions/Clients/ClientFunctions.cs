@@ -1,4 +1,5 @@
 using Billing.Domain.Access;
+using Billing.Domain.Audit;
 using Billing.Domain.Clients;
 using Billing.Domain.Data;
 using Billing.Domain.Parties;
@@ -23,7 +24,8 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
             {
                 var list = await db.Clients.AsNoTracking().VisibleTo(caller).Include(c => c.Assistants)
                     .Where(c => active == null || c.Active == (active == "true")).OrderBy(c => c.ClientId).ToListAsync(ct);
-                return q.List(list.Select(ClientView.From).ToList());
+                var terms = await clients.TermsAsync(list, ct);
+                return q.List(list.Select(c => ClientView.From(c, terms[c.ClientId])).ToList());
             });
         }, ct);
 
@@ -34,7 +36,23 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         {
             var client = await db.Clients.AsNoTracking().VisibleTo(caller).Include(c => c.Assistants)
                 .SingleOrDefaultAsync(c => c.ClientId == clientId, ct);
-            return client is null ? NoClient(clientId) : TypedResults.Ok(ClientView.From(client));
+            return client is null ? NoClient(clientId) : TypedResults.Ok(ClientView.From(client, await clients.TermsAsync(client, ct)));
+        }, ct);
+
+    [Function(nameof(ListClientTerms))]
+    public Task<IResult> ListClientTerms(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "clients/{clientId}/terms")] HttpRequest request, string clientId,
+        CancellationToken ct) =>
+        callers.HandleAsync(request, Access.Read, async caller =>
+        {
+            var client = await db.Clients.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(c => c.ClientId == clientId, ct);
+            if (client is null)
+            {
+                return NoClient(clientId);
+            }
+            var terms = await clients.TermsAsync(client, ct);
+            return TypedResults.Ok(new ClientTermsHistoryView(client.ClientId, TermsView.From(terms.Current).EffectiveFrom,
+                terms.History.Rows.Select(TermsView.From).ToList()));
         }, ct);
 
     public sealed record CreateClientRequest
@@ -102,7 +120,8 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
                 // names constraints and values of other clients: the caller gets our sentence, never that.
                 return Problems.Conflict($"A client '{body.ClientId}' or one of its assistants exists already.");
             }
-            return TypedResults.Created($"/api/clients/{client.ClientId}", ClientView.From((await clients.FindAsync(client.ClientId, ct))!));
+            var created = (await clients.FindAsync(client.ClientId, ct))!;
+            return TypedResults.Created($"/api/clients/{client.ClientId}", ClientView.From(created, await clients.TermsAsync(created, ct)));
         }, ct);
 
     public sealed record UpdateClientRequest
@@ -117,6 +136,9 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         public decimal? IncludedMinutes { get; init; }
         public int? PaymentTermDays { get; init; }
         public MinuteRounding? MinuteRounding { get; init; }
+        public string? Currency { get; init; }
+        /// <summary>The period start from which the terms in this request apply; by default the next period's.</summary>
+        public DateOnly? EffectiveFrom { get; init; }
         public IReadOnlyList<string>? AddAssistants { get; init; }
         public IReadOnlyList<string>? RemoveAssistants { get; init; }
         public PriceBasis? PriceBasis { get; init; }
@@ -134,7 +156,7 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
     public Task<IResult> UpdateClient(
         [HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = "clients/{clientId}")] HttpRequest request, string clientId,
         CancellationToken ct) =>
-        callers.HandleAsync<UpdateClientRequest>(request, Access.Admin, async (_, body) =>
+        callers.HandleAsync<UpdateClientRequest>(request, Access.Admin, async (caller, body) =>
         {
             if (await clients.FindAsync(clientId, ct) is null)
             {
@@ -142,22 +164,44 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
             }
             var changed = await clients.ChangeAsync(clientId, new ClientService.ClientChanges(body.Name, body.MonthlyFee, body.PricePerMinute,
                 body.BillingDay, body.TimeZone, body.Active, body.IncludedMinutes, body.PaymentTermDays, body.MinuteRounding, body.Email,
-                body.AddAssistants, body.RemoveAssistants, body.Buyer(), body.PriceBasis), ct);
-            return TypedResults.Ok(ClientView.From(changed));
+                body.AddAssistants, body.RemoveAssistants, body.Buyer(), body.PriceBasis, body.Currency, body.EffectiveFrom), Actor.For(caller), ct);
+            return TypedResults.Ok(ClientView.From(changed, await clients.TermsAsync(changed, ct)));
         }, ct);
 
     private static IResult NoClient(string clientId) => Problems.NotFound($"No client '{clientId}'.");
 }
 
+/// <summary>A client; its term fields are those in force for its open period (<see cref="Terms"/> adds the scheduled ones).</summary>
 public sealed record ClientView(string ClientId, string Name, string? Email, string MonthlyFee, string PricePerMinute, string Currency,
     int BillingDay, string TimeZone, string? BillingStartDate, string MinuteRounding, string IncludedMinutes, int PaymentTermDays,
     bool ProrateFirstPeriod, bool BillVapiFaults, bool Active, IReadOnlyList<string> Assistants, string CreatedAt, string PriceBasis,
-    string? LegalName, string? FiscalCode, string? TradeRegisterNumber, AddressView? Address, string? BillingEmail, IReadOnlyList<string> BuyerMissing)
+    string? LegalName, string? FiscalCode, string? TradeRegisterNumber, AddressView? Address, string? BillingEmail, IReadOnlyList<string> BuyerMissing,
+    ClientTermsView Terms)
 {
-    public static ClientView From(Client c) => new(c.ClientId, c.Name, c.Email, Formats.Money(c.MonthlyFee),
-        c.PricePerMinute.ToString("0.00##", System.Globalization.CultureInfo.InvariantCulture), c.Currency, c.BillingDay, c.TimeZone,
-        Formats.Date(c.BillingStartDate), Formats.Lower(c.MinuteRounding), Formats.Quantity(c.IncludedMinutes), c.PaymentTermDays,
-        c.ProrateFirstPeriod, c.BillVapiFaults, c.Active, c.Assistants.Select(a => a.VapiId).Order(StringComparer.Ordinal).ToList(),
-        Formats.Instant(c.CreatedAt), Formats.Lower(c.PriceBasis), c.LegalName, c.FiscalCode, c.TradeRegisterNumber, AddressView.From(c.Buyer.Address),
-        c.BillingEmail, c.Buyer.Missing());
+    public static ClientView From(Client c, ClientService.TermsNow terms)
+    {
+        var now = terms.Current;
+        return new(c.ClientId, c.Name, c.Email, Formats.Money(now.MonthlyFee), TermsView.Rate(now.PricePerMinute), now.Currency, c.BillingDay,
+            now.TimeZone, Formats.Date(c.BillingStartDate), Formats.Lower(now.MinuteRounding), Formats.Quantity(now.IncludedMinutes),
+            c.PaymentTermDays, c.ProrateFirstPeriod, c.BillVapiFaults, c.Active,
+            c.Assistants.Select(a => a.VapiId).Order(StringComparer.Ordinal).ToList(), Formats.Instant(c.CreatedAt),
+            Formats.Lower(c.PriceBasis), c.LegalName, c.FiscalCode, c.TradeRegisterNumber, AddressView.From(c.Buyer.Address), c.BillingEmail,
+            c.Buyer.Missing(), new ClientTermsView(TermsView.From(now), terms.Scheduled.Select(TermsView.From).ToList()));
+    }
 }
+
+/// <summary>The terms in force for the open period, and those scheduled for later period starts.</summary>
+public sealed record ClientTermsView(TermsView Current, IReadOnlyList<TermsView> Scheduled);
+
+/// <summary>One row of a client's terms history.</summary>
+public sealed record TermsView(string EffectiveFrom, string MonthlyFee, string PricePerMinute, string IncludedMinutes, string MinuteRounding,
+    string Currency, string TimeZone)
+{
+    public static string Rate(decimal rate) => rate.ToString("0.00##", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static TermsView From(ClientTerms t) => new(Formats.Date(t.EffectiveFrom), Formats.Money(t.MonthlyFee), Rate(t.PricePerMinute),
+        Formats.Quantity(t.IncludedMinutes), Formats.Lower(t.MinuteRounding), t.Currency, t.TimeZone);
+}
+
+/// <summary>A client's whole terms history, oldest first, and the start of the row in force now.</summary>
+public sealed record ClientTermsHistoryView(string ClientId, string CurrentFrom, IReadOnlyList<TermsView> Terms);

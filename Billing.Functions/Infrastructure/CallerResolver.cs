@@ -41,7 +41,8 @@ public sealed class CallerResolver(ApiKeyService keys)
     }
 
     /// <summary>Runs <paramref name="handle"/> for a caller with <paramref name="access"/>; anyone else gets the problem.
-    /// Input a service refuses (<see cref="InvalidInputException"/>) becomes a 422 naming its fields.</summary>
+    /// Input a service refuses (<see cref="InvalidInputException"/>) becomes a 422 naming its fields; a change refused for
+    /// the state it would change (<see cref="ConflictException"/>) a 409 naming its field.</summary>
     public async Task<IResult> HandleAsync(HttpRequest request, Access access, Func<Caller, Task<IResult>> handle, CancellationToken ct)
     {
         var (caller, problem) = await ResolveAsync(request, access, ct);
@@ -54,6 +55,10 @@ public sealed class CallerResolver(ApiKeyService keys)
             return await handle(caller);
         }
         catch (InvalidInputException e)
+        {
+            return Problems.Refused(e);
+        }
+        catch (ConflictException e)
         {
             return Problems.Refused(e);
         }

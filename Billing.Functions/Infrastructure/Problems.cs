@@ -38,6 +38,15 @@ public static class Problems
     public static IResult Conflict(string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail);
 
+    /// <summary>A change the domain refused for the state it would change (an invoiced period): 409, naming the field.</summary>
+    public static IResult Refused(ConflictException e) => TypedResults.Problem(new HttpValidationProblemDetails(
+        new Dictionary<string, string[]> { [e.Field] = [e.Message] })
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "Conflict",
+        Detail = e.Message,
+    });
+
     public static IResult TooLarge(long limitBytes) => TypedResults.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,
         title: "Body too large",

@@ -57,7 +57,7 @@ public sealed class CallPricingTests
     [InlineData(MinuteRounding.PerSecond, 127.4, 128)]
     [InlineData(MinuteRounding.Exact, 127.4, 127.4)]
     public void Billable_time_follows_the_clients_rounding_rule(MinuteRounding rounding, double seconds, double billable) =>
-        Assert.Equal((decimal)billable, CallPricing.BillableSeconds((decimal)seconds, rounding));
+        Assert.Equal((decimal)billable, Billing.Domain.Invoicing.PeriodPricing.BillableSeconds((decimal)seconds, rounding));
 
     [Fact]
     public void A_two_minute_seven_second_call_bills_three_minutes_at_the_clients_rate()

@@ -46,6 +46,8 @@ public sealed class Api(IServiceProvider services)
         new("POST", "/api/payments", "RecordPayment", (s, r, _) => Function<PaymentFunctions>(s).RecordPayment(r, default)),
         new("GET", "/api/clients", "ListClients", (s, r, _) => Function<ClientFunctions>(s).ListClients(r, default)),
         new("GET", "/api/clients/{clientId}", "GetClient", (s, r, v) => Function<ClientFunctions>(s).GetClient(r, v["clientId"], default)),
+        new("GET", "/api/clients/{clientId}/terms", "ListClientTerms",
+            (s, r, v) => Function<ClientFunctions>(s).ListClientTerms(r, v["clientId"], default)),
         new("POST", "/api/clients", "CreateClient", (s, r, _) => Function<ClientFunctions>(s).CreateClient(r, default)),
         new("PATCH", "/api/clients/{clientId}", "UpdateClient", (s, r, v) => Function<ClientFunctions>(s).UpdateClient(r, v["clientId"], default)),
         new("GET", "/api/issuer", "GetIssuer", (s, r, _) => Function<IssuerFunctions>(s).GetIssuer(r, default)),

@@ -1,3 +1,4 @@
+using Billing.Domain.Audit;
 using Billing.Domain.Clients;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Usage;
@@ -100,6 +101,13 @@ public sealed class BillingScenario : IAsyncDisposable
         await using var scope = Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<BillingCycle>()
             .RunAsync(new BillingRunRequest(DateTimeOffset.Parse(asOf), "test", clientId, dryRun), default);
+    }
+
+    /// <summary>Changes a client as an operator at the CLI would, at the scenario's clock.</summary>
+    public async Task<Client> ChangeAsync(string clientId, ClientService.ClientChanges changes)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ClientService>().ChangeAsync(clientId, changes, Actor.Cli("operator"), default);
     }
 
     public async Task<List<Invoice>> InvoicesAsync(string clientId)

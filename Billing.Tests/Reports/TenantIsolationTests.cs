@@ -50,6 +50,7 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
             ("POST", "/api/payments", $$"""{"invoiceId":"{{invoicesB[0]}}","amount":1,"method":"Card"}"""),
             ("GET", "/api/clients", null),
             ("GET", $"/api/clients/{world.B}", null),
+            ("GET", $"/api/clients/{world.B}/terms", null),
             ("POST", "/api/clients", """{"clientId":"iso_evil","name":"x","monthlyFee":1,"pricePerMinute":1}"""),
             ("PATCH", $"/api/clients/{world.B}", """{"active":false}"""),
             ("GET", "/api/issuer", null),

@@ -131,7 +131,7 @@ public sealed class RefusedReportTests(TestDatabase database) : IClassFixture<Te
             Assert.False(Assert.Single(stillRefused!).Recorded);
 
             await scope.ServiceProvider.GetRequiredService<ClientService>()
-                .ChangeAsync("pricey", new ClientService.ClientChanges(PricePerMinute: 0.5m), default);
+                .ChangeAsync("pricey", new ClientService.ClientChanges(PricePerMinute: 0.5m), Billing.Domain.Audit.Actor.Cli("test"), default);
             var replayed = await replay.ReplayAsync(null, default);
             Assert.Contains(replayed!, r => r.Id == entry.Id && r.Recorded && r.Outcome == "inserted");
             Assert.DoesNotContain(await replay.ListAsync(includeReplayed: false, 100, default), e => e.Id == entry.Id);

@@ -58,6 +58,36 @@ internal sealed class ClientConfiguration : IEntityTypeConfiguration<Client>
 
         entity.HasMany(c => c.Assistants).WithOne().HasForeignKey(a => a.ClientId).HasPrincipalKey(c => c.ClientId)
             .OnDelete(DeleteBehavior.Cascade);
+        entity.HasMany<ClientTerms>().WithOne().HasForeignKey(t => t.ClientId).HasPrincipalKey(c => c.ClientId)
+            .OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ClientTermsConfiguration : IEntityTypeConfiguration<ClientTerms>
+{
+    public void Configure(EntityTypeBuilder<ClientTerms> entity)
+    {
+        // The same rules as the client's own columns, which hold its latest terms.
+        entity.ToTable("ClientTerms", t =>
+        {
+            t.HasNonNegative("taxaLunara", "costPerMinut", "includedMinutes");
+            t.HasCheckConstraint("CK_ClientTerms_currency", "\"currency\" ~ '^[A-Z]{3}$'");
+            t.HasTextCheck<MinuteRounding>("minuteRounding", TextCase.Lower);
+        });
+        entity.HasKey(t => t.Id);
+        entity.Property(t => t.Id).IsDatabaseGeneratedId();
+        entity.Property(t => t.ClientId).HasColumnName("clientId").HasMaxLength(100);
+        entity.Property(t => t.EffectiveFrom).HasColumnName("effectiveFrom");
+        // One row per period start: a second change for the same start replaces the scheduled one.
+        entity.HasIndex(t => new { t.ClientId, t.EffectiveFrom }).IsUnique();
+        entity.Property(t => t.MonthlyFee).HasColumnName("taxaLunara").HasPrecision(12, 2);
+        entity.Property(t => t.PricePerMinute).HasColumnName("costPerMinut").HasPrecision(12, 4);
+        entity.Property(t => t.IncludedMinutes).HasColumnName("includedMinutes").HasPrecision(12, 4);
+        entity.Property(t => t.MinuteRounding).HasColumnName("minuteRounding").HasTextValues(TextCase.Lower);
+        entity.Property(t => t.Currency).HasColumnName("currency").HasMaxLength(3);
+        entity.Property(t => t.TimeZone).HasColumnName("timeZone").HasMaxLength(64);
+        entity.Property(t => t.CreatedAt).HasColumnName("createdAt").HasDefaultValueSql("now()").ValueGeneratedOnAdd();
+        entity.Ignore(t => t.StartsAt);
     }
 }
 

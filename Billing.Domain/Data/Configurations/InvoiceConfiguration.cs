@@ -15,6 +15,7 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
             t.HasNonNegative("minuteTotale", "totalCalls", "successfulCalls", "includedMinutes", "costPerMinut",
                 "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata");
             t.HasTextCheck<InvoiceStatus>("status", TextCase.Upper);
+            t.HasTextCheck<Usage.MinuteRounding>("minuteRounding", TextCase.Lower);
             t.HasCheckConstraint("CK_Factura_perioada", "\"perioada\" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'");
             t.HasCheckConstraint("CK_Factura_successfulCalls", "\"successfulCalls\" <= \"totalCalls\"");
             t.HasCheckConstraint("CK_Factura_totalDePlata", "\"totalDePlata\" = \"costMinute\" + \"taxaFixa\" + \"lateUsageAmount\"");
@@ -37,6 +38,10 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.Property(i => i.SuccessfulCalls).HasColumnName("successfulCalls");
         entity.Property(i => i.IncludedMinutes).HasColumnName("includedMinutes").HasPrecision(12, 4).HasDefaultValue(0m);
         entity.Property(i => i.PricePerMinute).HasColumnName("costPerMinut").HasPrecision(12, 4);
+        entity.Property(i => i.MonthlyFee).HasColumnName("taxaLunara").HasPrecision(12, 2);
+        entity.Property(i => i.MinuteRounding).HasColumnName("minuteRounding").HasTextValues(TextCase.Lower);
+        entity.Property(i => i.TimeZone).HasColumnName("timeZone").HasMaxLength(64);
+        entity.Property(i => i.TermsFrom).HasColumnName("termsFrom");
 
         entity.Property(i => i.MinutesAmount).HasColumnName("costMinute").HasPrecision(12, 2);
         entity.Property(i => i.FixedFee).HasColumnName("taxaFixa").HasPrecision(12, 2);

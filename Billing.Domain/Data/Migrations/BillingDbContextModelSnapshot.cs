@@ -402,6 +402,81 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.Clients.ClientTerms", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("clientId");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
+
+                    b.Property<DateOnly>("EffectiveFrom")
+                        .HasColumnType("date")
+                        .HasColumnName("effectiveFrom");
+
+                    b.Property<decimal>("IncludedMinutes")
+                        .HasPrecision(12, 4)
+                        .HasColumnType("numeric(12,4)")
+                        .HasColumnName("includedMinutes");
+
+                    b.Property<string>("MinuteRounding")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("minuteRounding");
+
+                    b.Property<decimal>("MonthlyFee")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("taxaLunara");
+
+                    b.Property<decimal>("PricePerMinute")
+                        .HasPrecision(12, 4)
+                        .HasColumnType("numeric(12,4)")
+                        .HasColumnName("costPerMinut");
+
+                    b.Property<string>("TimeZone")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("timeZone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClientId", "EffectiveFrom")
+                        .IsUnique();
+
+                    b.ToTable("ClientTerms", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_ClientTerms_costPerMinut_non_negative", "\"costPerMinut\" >= 0");
+
+                            t.HasCheckConstraint("CK_ClientTerms_currency", "\"currency\" ~ '^[A-Z]{3}$'");
+
+                            t.HasCheckConstraint("CK_ClientTerms_includedMinutes_non_negative", "\"includedMinutes\" >= 0");
+
+                            t.HasCheckConstraint("CK_ClientTerms_minuteRounding", "\"minuteRounding\" IN ('per_minute', 'per_second', 'exact')");
+
+                            t.HasCheckConstraint("CK_ClientTerms_taxaLunara_non_negative", "\"taxaLunara\" >= 0");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Invoicing.BillingRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -550,6 +625,10 @@ namespace Billing.Domain.Data.Migrations
                         .HasDefaultValue(0m)
                         .HasColumnName("lateUsageAmount");
 
+                    b.Property<string>("MinuteRounding")
+                        .HasColumnType("text")
+                        .HasColumnName("minuteRounding");
+
                     b.Property<decimal>("Minutes")
                         .HasPrecision(14, 4)
                         .HasColumnType("numeric(14,4)")
@@ -559,6 +638,11 @@ namespace Billing.Domain.Data.Migrations
                         .HasPrecision(12, 2)
                         .HasColumnType("numeric(12,2)")
                         .HasColumnName("costMinute");
+
+                    b.Property<decimal?>("MonthlyFee")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("taxaLunara");
 
                     b.Property<string>("Number")
                         .HasMaxLength(40)
@@ -604,6 +688,15 @@ namespace Billing.Domain.Data.Migrations
                     b.Property<int>("SuccessfulCalls")
                         .HasColumnType("integer")
                         .HasColumnName("successfulCalls");
+
+                    b.Property<DateOnly?>("TermsFrom")
+                        .HasColumnType("date")
+                        .HasColumnName("termsFrom");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("timeZone");
 
                     b.Property<decimal>("Total")
                         .HasPrecision(12, 2)
@@ -676,6 +769,8 @@ namespace Billing.Domain.Data.Migrations
                             t.HasCheckConstraint("CK_Factura_includedMinutes_non_negative", "\"includedMinutes\" >= 0");
 
                             t.HasCheckConstraint("CK_Factura_lateUsageAmount_non_negative", "\"lateUsageAmount\" >= 0");
+
+                            t.HasCheckConstraint("CK_Factura_minuteRounding", "\"minuteRounding\" IN ('per_minute', 'per_second', 'exact')");
 
                             t.HasCheckConstraint("CK_Factura_minuteTotale_non_negative", "\"minuteTotale\" >= 0");
 
@@ -1424,6 +1519,16 @@ namespace Billing.Domain.Data.Migrations
                 {
                     b.HasOne("Billing.Domain.Clients.Client", null)
                         .WithMany("Assistants")
+                        .HasForeignKey("ClientId")
+                        .HasPrincipalKey("ClientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Billing.Domain.Clients.ClientTerms", b =>
+                {
+                    b.HasOne("Billing.Domain.Clients.Client", null)
+                        .WithMany()
                         .HasForeignKey("ClientId")
                         .HasPrincipalKey("ClientId")
                         .OnDelete(DeleteBehavior.Cascade)
