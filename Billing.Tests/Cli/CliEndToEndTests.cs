@@ -19,7 +19,15 @@ public sealed class CliEndToEndTests(TestDatabase database) : IClassFixture<Test
         Assert.Equal(1, duplicate.ExitCode);
         Assert.Contains("billing clients set cli_clinic", duplicate.Error);
         Assert.Equal(2, (await _cli.RunAsync("clients", "set", "cli_clinic", "--time-zone", "Mars/Olympus")).ExitCode);
+        // Terms change from a period start: November (closed, by the machine's clock) keeps its terms; the next period gets them.
+        var closed = await _cli.RunAsync("clients", "set", "cli_clinic", "--included-minutes", "1", "--effective-from", "2025-11-01");
+        Assert.Equal(1, closed.ExitCode);
+        Assert.Contains("effectiveFrom", closed.Error);
+        Assert.Equal(2, (await _cli.RunAsync("clients", "set", "cli_clinic", "--included-minutes", "1", "--effective-from", "2099-01-15")).ExitCode);
         Assert.Equal(0, (await _cli.RunAsync("clients", "set", "cli_clinic", "--included-minutes", "1")).ExitCode);
+        var terms = await _cli.RunAsync("clients", "terms", "cli_clinic");
+        Assert.Contains("2025-11-01", terms.Out);
+        Assert.Contains("scheduled", terms.Out);
 
         var folder = Directory.CreateTempSubdirectory("billing-import-").FullName;
         var report = Fixtures.Vapi("end-of-call-report-success.json").Replace("asst_clinica_serban_01", "asst_cli_clinic");
@@ -37,13 +45,13 @@ public sealed class CliEndToEndTests(TestDatabase database) : IClassFixture<Test
 
         var dry = await _cli.RunAsync("cycle", "run", "--as-of", "2025-12-01T12:00:00Z", "--client", "cli_clinic", "--dry-run", "--json");
         Assert.Equal(0, dry.ExitCode);
-        Assert.Equal(101.00m, JsonDocument.Parse(dry.Out).RootElement.GetProperty("invoices")[0].GetProperty("total").GetDecimal());
+        Assert.Equal(101.50m, JsonDocument.Parse(dry.Out).RootElement.GetProperty("invoices")[0].GetProperty("total").GetDecimal());
 
         var run = await _cli.RunAsync("cycle", "run", "--as-of", "2025-12-01T12:00:00Z", "--client", "cli_clinic");
         Assert.Contains("1 invoices created", run.Out);
         var listed = JsonDocument.Parse((await _cli.RunAsync("invoices", "list", "--period", "2025-11", "--client", "cli_clinic", "--json")).Out);
         var invoice = Assert.Single(listed.RootElement.EnumerateArray());
-        Assert.Equal(("101.00", "PENDING"), (invoice.GetProperty("total").GetString(), invoice.GetProperty("status").GetString()));
+        Assert.Equal(("101.50", "PENDING"), (invoice.GetProperty("total").GetString(), invoice.GetProperty("status").GetString()));
         Assert.Equal(2, (await _cli.RunAsync("invoices", "list", "--period", "2025-13")).ExitCode);
     }
 

@@ -34,6 +34,7 @@ public sealed class FunctionsMetadataTests
         ["RecordPayment"] = ("httpTrigger", "post", "payments"),
         ["ListClients"] = ("httpTrigger", "get", "clients"),
         ["GetClient"] = ("httpTrigger", "get", "clients/{clientId}"),
+        ["ListClientTerms"] = ("httpTrigger", "get", "clients/{clientId}/terms"),
         ["CreateClient"] = ("httpTrigger", "post", "clients"),
         ["UpdateClient"] = ("httpTrigger", "patch", "clients/{clientId}"),
         ["ListKeys"] = ("httpTrigger", "get", "keys"),

@@ -335,7 +335,8 @@ public sealed class VapiWebhookFunctionTests(TestDatabase database) : IClassFixt
 
         await using (var db = database.CreateContext())
         {
-            await db.Clients.Where(c => c.ClientId == "terms_a").ExecuteUpdateAsync(c => c.SetProperty(x => x.PricePerMinute, 0.70m));
+            // The rate of the terms row in force (the client's only one, from its first period).
+            await db.ClientTerms.Where(t => t.ClientId == "terms_a").ExecuteUpdateAsync(t => t.SetProperty(x => x.PricePerMinute, 0.70m));
         }
         var afterRateChange = await RecordAsync("88888888-0000-4000-8000-000000000002");
         Assert.Equal(("terms_a", 2.10m), (afterRateChange.ClientId, afterRateChange.Cost));
