@@ -111,12 +111,19 @@ param appSettings object = {}
 // ---------- Secrets, operators, alerts ----------
 
 @secure()
-@description('X-Vapi-Secret that Vapi sends (16+ characters). Empty keeps the Key Vault secret as it is.')
+@description('X-Vapi-Secret that Vapi sends (32+ characters, not a placeholder). Empty keeps the Key Vault secret as it is.')
 param vapiWebhookSecret string = ''
 
 @secure()
 @description('Vapi private API key for reconciliation. Empty keeps the Key Vault secret as it is.')
 param vapiApiKey string = ''
+
+@description('Whether the SMTP server for invoice e-mail takes a login (Smtp__User in appSettings): then Smtp:Password is the Key Vault secret smtp-password, which must exist before the app starts.')
+param smtpLogin bool = false
+
+@secure()
+@description('SMTP password (used when smtpLogin). Empty keeps the Key Vault secret as it is.')
+param smtpPassword string = ''
 
 @description('Principal that runs scripts/deploy (uploads releases); empty to grant Storage Blob Data Contributor yourself.')
 param deployerPrincipalId string = ''
@@ -154,6 +161,7 @@ var pgBouncerAllowed = !pgBouncerEnabled || postgresSkuTier != 'Burstable'
 var secretNames = {
   vapiWebhookSecret: 'vapi-webhook-secret'
   vapiApiKey: 'vapi-api-key'
+  smtpPassword: 'smtp-password'
 }
 
 // ---------- Modules ----------
@@ -228,6 +236,7 @@ module vault 'modules/keyvault.bicep' = {
     secretValues: {
       '${secretNames.vapiWebhookSecret}': vapiWebhookSecret
       '${secretNames.vapiApiKey}': vapiApiKey
+      '${secretNames.smtpPassword}': smtpPassword
     }
   }
 }
@@ -297,6 +306,8 @@ module app 'modules/function-app.bicep' = {
         // Every minute: invoice e-mails leave within a minute of issue (the outbox, docs/decisions).
         OutboxSchedule: '0 * * * * *'
       },
+      // Only with a login: an unresolved reference would stop start-up (Billing.Functions refuses it by name).
+      smtpLogin ? { Smtp__Password: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=${secretNames.smtpPassword})' } : {},
       appSettings
     )
   }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Billing.Domain.Clients;
 using Billing.Domain.Data;
+using Billing.Domain.Telemetry;
 using Billing.Domain.Usage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,7 @@ public sealed class BillingCycle(
     InvoiceNumbers numbers,
     UsageMaintenance maintenance,
     VapiReconciliation reconciliation,
+    BillingMetrics metrics,
     IOptions<BillingOptions> options,
     TimeProvider clock,
     ILogger<BillingCycle> logger)
@@ -29,6 +31,7 @@ public sealed class BillingCycle(
     public async Task<BillingRunSummary> RunAsync(BillingRunRequest request, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
+        using var activity = BillingMetrics.Activities.StartActivity("billing.cycle.run");
         var asOf = request.AsOf.ToUniversalTime();
         var run = new BillingRun { StartedAt = clock.GetUtcNow(), AsOf = asOf, Trigger = request.Trigger, DryRun = request.DryRun, ClientId = request.ClientId };
         if (!request.DryRun)
@@ -74,6 +77,7 @@ public sealed class BillingCycle(
                 run.FinishedAt = clock.GetUtcNow();
                 await db.SaveChangesAsync(ct);
             }
+            metrics.RunFinished(summary, activity);
             return summary;
         }
         catch (Exception e) when (!request.DryRun && e is not OperationCanceledException)
@@ -82,6 +86,7 @@ public sealed class BillingCycle(
             await db.BillingRuns.Where(r => r.Id == run.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Error, e.GetType().Name + ": " + e.Message)
                 .SetProperty(r => r.FinishedAt, clock.GetUtcNow()), CancellationToken.None);
+            metrics.RunFailed(e, activity);
             throw;
         }
     }

@@ -1,11 +1,12 @@
 using Billing.Domain.Data;
 using Billing.Domain.Reports;
+using Billing.Domain.Telemetry;
 using Microsoft.EntityFrameworkCore;
 
 namespace Billing.Domain.Outbox;
 
 /// <summary>The outbox as operators see it: listings, health figures, and sending a dead letter again.</summary>
-public sealed class OutboxQueries(BillingDbContext db, OutboxDispatcher dispatcher, TimeProvider clock)
+public sealed class OutboxQueries(BillingDbContext db, OutboxDispatcher dispatcher, BillingMetrics metrics, TimeProvider clock)
 {
     public const int MaxLimit = 500;
     private const string SortName = "CreatedAt";
@@ -53,7 +54,9 @@ public sealed class OutboxQueries(BillingDbContext db, OutboxDispatcher dispatch
         var dead = figures.SingleOrDefault(f => f.Status == OutboxStatus.Dead);
         var (_, disabled) = await dispatcher.KindsAsync();
         var age = pending is null ? (TimeSpan?)null : clock.GetUtcNow() - pending.Oldest;
-        return new Health(pending?.Count ?? 0, dead?.Count ?? 0, age < TimeSpan.Zero ? TimeSpan.Zero : age, disabled);
+        var health = new Health(pending?.Count ?? 0, dead?.Count ?? 0, age < TimeSpan.Zero ? TimeSpan.Zero : age, disabled);
+        metrics.OutboxObserved(health.Pending, health.Dead, health.OldestPendingAge);
+        return health;
     }
 
     /// <summary>A dead letter becomes pending again with a fresh set of attempts; its last error stays until it is delivered.</summary>

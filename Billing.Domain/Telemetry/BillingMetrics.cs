@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Billing.Domain.Invoicing;
 using Billing.Domain.Usage;
 
 namespace Billing.Domain.Telemetry;
@@ -26,6 +27,9 @@ public sealed class BillingMetrics
         InvoicesIssued = meter.CreateCounter<long>("billing.invoices.issued", "{invoice}", "Invoices issued by billing runs.");
         RunsFailed = meter.CreateCounter<long>("billing.runs.failed", "{run}", "Billing runs that ended in an error.");
         WebhookDuration = meter.CreateHistogram<double>("billing.webhook.duration", "s", "Time to take in one webhook report, from the body read to the answer.");
+        OutboxDead = meter.CreateGauge<long>("billing.outbox.dead", "{message}", "Dead-lettered outbox messages waiting for an operator (observed by each delivery run and health check).");
+        OutboxPending = meter.CreateGauge<long>("billing.outbox.pending", "{message}", "Outbox messages waiting to be delivered.");
+        OutboxOldestPendingAge = meter.CreateGauge<double>("billing.outbox.oldest_pending_age", "s", "Age of the oldest message waiting to be delivered (0 when none).");
     }
 
     public Counter<long> CallsRecorded { get; }
@@ -35,6 +39,34 @@ public sealed class BillingMetrics
     public Counter<long> InvoicesIssued { get; }
     public Counter<long> RunsFailed { get; }
     public Histogram<double> WebhookDuration { get; }
+    public Gauge<long> OutboxDead { get; }
+    public Gauge<long> OutboxPending { get; }
+    public Gauge<double> OutboxOldestPendingAge { get; }
+
+    /// <summary>A billing run that ended (the timer's or the CLI's): the invoices it issued; the alert "billing-run-failed" watches failures.</summary>
+    public void RunFinished(BillingRunSummary summary, Activity? activity)
+    {
+        if (!summary.DryRun)
+        {
+            InvoicesIssued.Add(summary.InvoicesCreated);
+        }
+        activity?.SetTag("billing.invoices_created", summary.InvoicesCreated);
+        activity?.SetTag("billing.reconciliation", summary.Reconciliation);
+    }
+
+    public void RunFailed(Exception error, Activity? activity)
+    {
+        RunsFailed.Add(1);
+        activity?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
+    }
+
+    /// <summary>The outbox as just observed; the alert "outbox-dead-messages" fires while dead letters exist.</summary>
+    public void OutboxObserved(int pending, int dead, TimeSpan? oldestPendingAge)
+    {
+        OutboxPending.Record(pending);
+        OutboxDead.Record(dead);
+        OutboxOldestPendingAge.Record(oldestPendingAge?.TotalSeconds ?? 0);
+    }
 
     /// <summary>What recording one call did: a new row, a recovered one (reconciliation found what no webhook brought), or a replay.</summary>
     public void CallRecorded(UsageSource source, RecordOutcome outcome)

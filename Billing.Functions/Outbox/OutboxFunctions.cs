@@ -15,6 +15,7 @@ public sealed class OutboxFunctions(OutboxDispatcher dispatcher, OutboxQueries o
             logger.LogInformation("Outbox delivery is running late (missed schedule)");
         }
         await dispatcher.RunAsync(ct);
+        await outbox.HealthAsync(ct); // publishes the billing.outbox.* gauges the dead-letter alert watches
     }
 
     [Function(nameof(ListOutbox))]

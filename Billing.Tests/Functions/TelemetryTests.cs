@@ -2,13 +2,18 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using Billing.Domain.Clients;
+using Billing.Domain.Invoicing;
+using Billing.Domain.Outbox;
 using Billing.Domain.Telemetry;
 using Billing.Domain.Usage;
 using Billing.Domain.Vapi;
 using Billing.Functions.Infrastructure;
+using Billing.Functions.Outbox;
 using Billing.Functions.Usage;
 using Billing.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using NSubstitute;
 using OpenTelemetry;
@@ -31,7 +36,12 @@ public sealed class TelemetryTests(TestDatabase database) : IClassFixture<TestDa
 
     public async ValueTask InitializeAsync()
     {
-        var settings = new Dictionary<string, string?> { ["Vapi:Webhook:Secrets:0"] = Secret, ["Vapi:Webhook:CompleteFromApi"] = "false" };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Vapi:Webhook:Secrets:0"] = Secret,
+            ["Vapi:Webhook:CompleteFromApi"] = "false",
+            ["Billing:ReconciliationEnabled"] = "false",
+        };
         _services = database.CreateServices(settings: settings, overrides: s =>
         {
             s.AddSingleton(Substitute.For<IVapiApi>());
@@ -127,6 +137,64 @@ public sealed class TelemetryTests(TestDatabase database) : IClassFixture<TestDa
         Assert.Equal(1, Sum(measurements, "billing.calls.recovered"));
         Assert.Equal(1, Sum(measurements, "billing.calls.recorded", ("source", "reconciliation")));
         Assert.Equal(1, Sum(measurements, "billing.calls.replayed", ("source", "reconciliation")));
+    }
+
+    [Fact]
+    public async Task A_billing_run_through_the_service_the_cli_uses_counts_its_invoices_in_one_span()
+    {
+        using var listener = Listen(out var measurements);
+        await using (var db = database.CreateContext())
+        {
+            db.Clients.Add(new Client
+            {
+                ClientId = "telemetry_billed",
+                Name = "Telemetry billed",
+                MonthlyFee = 100m,
+                PricePerMinute = 0.5m,
+                BillingStartDate = new DateOnly(2025, 9, 1),
+            });
+            await db.SaveChangesAsync();
+        }
+
+        BillingRunSummary summary;
+        await using (var scope = _services.CreateAsyncScope())
+        {
+            summary = await scope.ServiceProvider.GetRequiredService<BillingCycle>()
+                .RunAsync(new BillingRunRequest(new DateTimeOffset(2025, 12, 1, 12, 0, 0, TimeSpan.Zero), "cli", "telemetry_billed"), default);
+        }
+        _services.GetRequiredService<TracerProvider>().ForceFlush();
+
+        Assert.Equal(3, summary.InvoicesCreated); // September, October, November
+        Assert.Equal(3, Sum(measurements, "billing.invoices.issued"));
+        Assert.Equal(0, Sum(measurements, "billing.runs.failed"));
+        var run = Assert.Single(_spans, s => s.OperationName == "billing.cycle.run" && Equals(s.GetTagItem("billing.invoices_created"), 3));
+        Assert.Equal("skipped", run.GetTagItem("billing.reconciliation"));
+    }
+
+    [Fact]
+    public async Task Each_outbox_delivery_run_publishes_the_dead_letters_the_alert_watches()
+    {
+        using var listener = Listen(out var measurements);
+        await using (var db = database.CreateContext())
+        {
+            var now = DateTimeOffset.UtcNow;
+            db.OutboxMessages.AddRange(
+                new OutboxMessage { Kind = "telemetry-test", Key = "dead-1", Status = OutboxStatus.Dead, CreatedAt = now, NextAttemptAt = now, DeadAt = now },
+                new OutboxMessage { Kind = "telemetry-test", Key = "dead-2", Status = OutboxStatus.Dead, CreatedAt = now, NextAttemptAt = now, DeadAt = now });
+            await db.SaveChangesAsync();
+        }
+
+        await using (var scope = _services.CreateAsyncScope())
+        {
+            var function = ActivatorUtilities.CreateInstance<OutboxFunctions>(scope.ServiceProvider);
+            await function.Deliver(new TimerInfo(), default);
+        }
+
+        await using var check = database.CreateContext();
+        var dead = await check.OutboxMessages.CountAsync(m => m.Status == OutboxStatus.Dead);
+        Assert.True(dead >= 2);
+        Assert.Equal(dead, Assert.Single(measurements, m => m.Name == "billing.outbox.dead").Value);
+        Assert.Single(measurements, m => m.Name == "billing.outbox.oldest_pending_age");
     }
 
     [Fact]
