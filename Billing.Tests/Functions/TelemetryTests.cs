@@ -11,9 +11,9 @@ using Billing.Functions.Infrastructure;
 using Billing.Functions.Outbox;
 using Billing.Functions.Usage;
 using Billing.Tests.Infrastructure;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using NSubstitute;
 using OpenTelemetry;
@@ -168,7 +168,7 @@ public sealed class TelemetryTests(TestDatabase database) : IClassFixture<TestDa
         Assert.Equal(3, Sum(measurements, "billing.invoices.issued"));
         Assert.Equal(0, Sum(measurements, "billing.runs.failed"));
         var run = Assert.Single(_spans, s => s.OperationName == "billing.cycle.run" && Equals(s.GetTagItem("billing.invoices_created"), 3));
-        Assert.Equal("skipped", run.GetTagItem("billing.reconciliation"));
+        Assert.Equal("disabled", run.GetTagItem("billing.reconciliation"));
     }
 
     [Fact]
