@@ -145,7 +145,7 @@ public sealed class InvoiceDeliveryTests(TestDatabase database) : IClassFixture<
         async Task<List<string>> QueuedAsync()
         {
             await using var db = database.CreateContext();
-            return await db.OutboxMessages.Where(m => m.Kind == InvoiceEmail.Kind).Select(m => m.Key).OrderBy(k => k).ToListAsync();
+            return (await db.OutboxMessages.Where(m => m.Kind == InvoiceEmail.Kind).Select(m => m.Key).ToListAsync()).Order(StringComparer.Ordinal).ToList();
         }
 
         await scenario.RunAsync("2025-12-01T12:00:00Z", clientId: null, dryRun: true);
@@ -155,7 +155,7 @@ public sealed class InvoiceDeliveryTests(TestDatabase database) : IClassFixture<
         await scenario.RunAsync("2025-12-01T13:00:00Z", clientId: null);
         var invoices = (await scenario.InvoicesAsync("queue_a")).Concat(await scenario.InvoicesAsync("queue_b")).ToList();
         Assert.Equal(4, invoices.Count); // October and November of each
-        Assert.Equal(invoices.Select(i => i.Id.ToString()).Order(), await QueuedAsync());
+        Assert.Equal(invoices.Select(i => i.Id.ToString()).Order(StringComparer.Ordinal), await QueuedAsync());
     }
 
     [Fact]
