@@ -20,6 +20,7 @@ internal static class CliApp
             IssuerCommands.Create(environment),
             InvoiceCommands.Create(environment),
             KeyCommands.Create(environment),
+            AuditCommands.Create(environment),
             RateCommands.Create(environment),
             OutboxCommands.Create(environment),
         };

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Billing.Domain.Access;
+using Billing.Domain.Audit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Cli;
@@ -25,7 +26,7 @@ internal static class KeyCommands
             await using var services = await CliServices.BuildAsync(environment, ct);
             await using var serviceScope = services.CreateAsyncScope();
             var created = await serviceScope.ServiceProvider.GetRequiredService<ApiKeyService>()
-                .CreateAsync(parse.GetValue(name)!, keyScope, clientId, parse.GetValue(expires), ct);
+                .CreateAsync(parse.GetValue(name)!, keyScope, clientId, parse.GetValue(expires), Actor.CurrentCliUser(), ct);
             if (parse.GetValue(json))
             {
                 Output.WriteJson(environment.Out, new { created.Key.Id, created.Key.Name, Scope = ScopeText(created.Key), key = created.PlainKey });
@@ -71,7 +72,7 @@ internal static class KeyCommands
         {
             await using var services = await CliServices.BuildAsync(environment, ct);
             await using var serviceScope = services.CreateAsyncScope();
-            if (!await serviceScope.ServiceProvider.GetRequiredService<ApiKeyService>().RevokeAsync(parse.GetValue(id), ct))
+            if (!await serviceScope.ServiceProvider.GetRequiredService<ApiKeyService>().RevokeAsync(parse.GetValue(id), Actor.CurrentCliUser(), ct))
             {
                 throw new CliException($"No active key {parse.GetValue(id)}: see 'billing keys list'.");
             }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Billing.Domain.Audit;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ namespace Billing.Domain.Access;
 /// and only the SHA-256 of the whole key is stored (keys are 256-bit random, so a fast hash is enough);
 /// the plain key is returned once, at creation. Proven keys are remembered briefly (<see cref="ApiKeyCache"/>).
 /// </summary>
-public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKeyCache cache)
+public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKeyCache cache, AuditTrail audit)
 {
     private const string KeyStart = "bk_";
     private const int PrefixLength = 12;
@@ -19,7 +20,12 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKe
 
     public sealed record CreatedKey(ApiKey Key, string PlainKey);
 
-    public async Task<CreatedKey> CreateAsync(string name, ApiKeyScope scope, string? clientId, DateTimeOffset? expiresAt,
+    /// <summary>As the app itself (<see cref="Actor.System"/>): set-up code, the demo, tests and benchmarks.</summary>
+    public Task<CreatedKey> CreateAsync(string name, ApiKeyScope scope, string? clientId, DateTimeOffset? expiresAt, CancellationToken ct) =>
+        CreateAsync(name, scope, clientId, expiresAt, Actor.System, ct);
+
+    /// <summary>Creates a key; the key (never its secret or hash) is audited as <paramref name="actor"/>'s, in the same transaction.</summary>
+    public async Task<CreatedKey> CreateAsync(string name, ApiKeyScope scope, string? clientId, DateTimeOffset? expiresAt, Actor actor,
         CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(name))
@@ -50,8 +56,13 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKe
             ClientId = clientId,
             ExpiresAt = expiresAt?.ToUniversalTime(),
         };
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(ct);
+        audit.Record(actor, AuditEntities.ApiKey, key.Id.ToString(), null,
+            new { key.Name, key.Prefix, key.Scope, key.ClientId, key.ExpiresAt }, "created", key.ClientId);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return new CreatedKey(key, plainKey);
     }
 
@@ -94,12 +105,27 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKe
     public Task<List<ApiKey>> ListAsync(CancellationToken ct) =>
         db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ToListAsync(ct);
 
-    /// <summary>Revokes a key; true when it existed and was active. Revoking twice keeps the first instant.</summary>
-    public async Task<bool> RevokeAsync(Guid id, CancellationToken ct)
+    /// <summary>As <see cref="Actor.System"/>; see the overload with an actor.</summary>
+    public Task<bool> RevokeAsync(Guid id, CancellationToken ct) => RevokeAsync(id, Actor.System, ct);
+
+    /// <summary>Revokes a key; true when it existed and was active. Revoking twice keeps the first instant and audits nothing.</summary>
+    public async Task<bool> RevokeAsync(Guid id, Actor actor, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var revoked = await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct) == 1;
+        bool revoked;
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            revoked = await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct) == 1;
+            if (revoked)
+            {
+                var clientId = await db.ApiKeys.Where(k => k.Id == id).Select(k => k.ClientId).SingleAsync(ct);
+                audit.Record(actor, AuditEntities.ApiKey, id.ToString(), new { RevokedAt = (DateTimeOffset?)null }, new { RevokedAt = now },
+                    "revoked", clientId);
+                await db.SaveChangesAsync(ct);
+            }
+            await transaction.CommitAsync(ct);
+        }
         cache.Evict(id);
         return revoked;
     }

@@ -131,10 +131,21 @@ public sealed class BillingCycle(
             .OrderBy(d => d.Period.Start).ThenBy(d => d.Client.ClientId, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>PENDING invoices whose due date has passed in the client's zone become OVERDUE.</summary>
+    /// <summary>
+    /// PENDING invoices whose due date has passed in the client's zone become OVERDUE; each change is audited as the
+    /// app's (<see cref="Audit.Actor.System"/>) in the same statement, so the status and its audit row commit together.
+    /// </summary>
     private Task<int> MarkOverdueAsync(DateTimeOffset asOf, CancellationToken ct) => new Sql("""
-        UPDATE "Factura" f SET "status" = 'OVERDUE'
-        FROM "Client" c
-        WHERE c."clientId" = f."clientId" AND f."status" = 'PENDING' AND f."dueDate" < (@as_of AT TIME ZONE c."timeZone")::date
-        """).With("as_of", asOf).ExecuteAsync(db, ct);
+        WITH overdue AS (
+            UPDATE "Factura" f SET "status" = 'OVERDUE'
+            FROM "Client" c
+            WHERE c."clientId" = f."clientId" AND f."status" = 'PENDING' AND f."dueDate" < (@as_of AT TIME ZONE c."timeZone")::date
+            RETURNING f."id", f."clientId", f."dueDate"
+        )
+        INSERT INTO "AuditLog" ("occurredAt", "actor", "entity", "entityId", "action", "clientId", "invoiceId", "before", "after", "reason")
+        SELECT @now, @actor, @entity, o."id"::text, 'status', o."clientId", o."id",
+               '{"status":"Pending"}'::jsonb, '{"status":"Overdue"}'::jsonb, 'Due date ' || to_char(o."dueDate", 'YYYY-MM-DD') || ' has passed.'
+        FROM overdue o
+        """).With("as_of", asOf).With("now", clock.GetUtcNow()).With("actor", Audit.Actor.System.Name).With("entity", Audit.AuditEntities.Invoice)
+        .ExecuteAsync(db, ct);
 }

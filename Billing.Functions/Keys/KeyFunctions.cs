@@ -1,4 +1,5 @@
 using Billing.Domain.Access;
+using Billing.Domain.Audit;
 
 namespace Billing.Functions.Keys;
 
@@ -26,17 +27,18 @@ public sealed class KeyFunctions(ApiKeyService keys, CallerResolver callers)
     [Function(nameof(CreateKey))]
     public Task<IResult> CreateKey(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "keys")] HttpRequest request, CancellationToken ct) =>
-        callers.HandleAsync<CreateKeyRequest>(request, Access.Admin, async (_, body) =>
+        callers.HandleAsync<CreateKeyRequest>(request, Access.Admin, async (caller, body) =>
         {
-            var created = await keys.CreateAsync(body.Name, TextEnum.Parse<ApiKeyScope>(body.Scope), body.ClientId, body.ExpiresAt, ct);
+            var created = await keys.CreateAsync(body.Name, TextEnum.Parse<ApiKeyScope>(body.Scope), body.ClientId, body.ExpiresAt,
+                Actor.For(caller), ct);
             return TypedResults.Created($"/api/keys/{created.Key.Id}", new CreatedKeyView(KeyView.From(created.Key), created.PlainKey));
         }, ct);
 
     [Function(nameof(RevokeKey))]
     public Task<IResult> RevokeKey(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "keys/{id}")] HttpRequest request, string id, CancellationToken ct) =>
-        callers.HandleAsync(request, Access.Admin, async _ =>
-            Guid.TryParse(id, out var keyId) && await keys.RevokeAsync(keyId, ct)
+        callers.HandleAsync(request, Access.Admin, async caller =>
+            Guid.TryParse(id, out var keyId) && await keys.RevokeAsync(keyId, Actor.For(caller), ct)
                 ? TypedResults.NoContent()
                 : Problems.NotFound($"No active key '{id}'."), ct);
 }

@@ -37,7 +37,7 @@ public sealed class AuditTrailTests(TestDatabase database) : IClassFixture<TestD
             await scope.ServiceProvider.GetRequiredService<BillingDbContext>().SaveChangesAsync();
         }
 
-        var history = await HistoryAsync(h => h.ForInvoiceAsync(invoiceId, default));
+        var history = await HistoryAsync(h => h.ForInvoiceAsync(invoiceId, agencyView: true, default));
 
         var row = Assert.Single(history);
         Assert.Equal($"key:{keyId}", row.Actor);
@@ -46,7 +46,7 @@ public sealed class AuditTrailTests(TestDatabase database) : IClassFixture<TestD
         Assert.Equal("PENDING", JsonDocument.Parse(row.Before!).RootElement.GetProperty("status").GetString());
         Assert.Equal(0m, JsonDocument.Parse(row.After!).RootElement.GetProperty("amountDue").GetDecimal());
         Assert.Equal("paid by transfer", row.Reason);
-        Assert.Single(await HistoryAsync(h => h.ForClientAsync("audit_client", default)));
+        Assert.Single(await HistoryAsync(h => h.ForClientAsync("audit_client", agencyView: true, default)));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class AuditTrailTests(TestDatabase database) : IClassFixture<TestD
             await transaction.RollbackAsync();
         }
 
-        Assert.Empty(await HistoryAsync(h => h.ForInvoiceAsync(invoiceId, default)));
+        Assert.Empty(await HistoryAsync(h => h.ForInvoiceAsync(invoiceId, agencyView: true, default)));
     }
 
     [Theory]
@@ -88,7 +88,7 @@ public sealed class AuditTrailTests(TestDatabase database) : IClassFixture<TestD
         });
 
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
-        var row = Assert.Single(await HistoryAsync(h => h.ForClientAsync(clientId, default)));
+        var row = Assert.Single(await HistoryAsync(h => h.ForClientAsync(clientId, agencyView: true, default)));
         Assert.Null(row.Reason);
     }
 

@@ -28,7 +28,7 @@ public sealed class PaymentAuditTests(TestDatabase database) : IClassFixture<Tes
         }
 
         await using var read = scenario.Services.CreateAsyncScope();
-        var history = await read.ServiceProvider.GetRequiredService<AuditHistory>().ForInvoiceAsync(invoice.Id, default);
+        var history = await read.ServiceProvider.GetRequiredService<AuditHistory>().ForInvoiceAsync(invoice.Id, agencyView: true, default);
         Assert.Collection(history,
             payment =>
             {
@@ -43,6 +43,6 @@ public sealed class PaymentAuditTests(TestDatabase database) : IClassFixture<Tes
                 Assert.Equal(nameof(InvoiceStatus.Paid), JsonDocument.Parse(status.After!).RootElement.GetProperty("status").GetString());
                 Assert.Equal("audit_payer", status.ClientId);
             });
-        Assert.Equal(2, (await read.ServiceProvider.GetRequiredService<AuditHistory>().ForClientAsync("audit_payer", default)).Count);
+        Assert.Equal(2, (await read.ServiceProvider.GetRequiredService<AuditHistory>().ForClientAsync("audit_payer", agencyView: true, default)).Count);
     }
 }

@@ -19,6 +19,8 @@ public sealed class FunctionsMetadataTests
         ["OpenApi"] = ("httpTrigger", "get", "openapi.json"),
         ["ListInvoices"] = ("httpTrigger", "get", "invoices"),
         ["GetInvoice"] = ("httpTrigger", "get", "invoices/{id}"),
+        ["GetInvoiceHistory"] = ("httpTrigger", "get", "invoices/{id}/history"),
+        ["GetClientHistory"] = ("httpTrigger", "get", "clients/{clientId}/history"),
         ["GetInvoicePdf"] = ("httpTrigger", "get", "invoices/{id}/pdf"),
         ["GetIssuer"] = ("httpTrigger", "get", "issuer"),
         ["SetIssuer"] = ("httpTrigger", "put", "issuer"),

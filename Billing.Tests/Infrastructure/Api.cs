@@ -1,3 +1,4 @@
+using Billing.Functions.Audit;
 using Billing.Functions.Clients;
 using Billing.Functions.Infrastructure;
 using Billing.Functions.Invoicing;
@@ -30,6 +31,10 @@ public sealed class Api(IServiceProvider services)
     [
         new("GET", "/api/invoices", "ListInvoices", (s, r, _) => Function<InvoiceFunctions>(s).ListInvoices(r, default)),
         new("GET", "/api/invoices/{id}", "GetInvoice", (s, r, v) => Function<InvoiceFunctions>(s).GetInvoice(r, v["id"], default)),
+        new("GET", "/api/invoices/{id}/history", "GetInvoiceHistory",
+            (s, r, v) => Function<AuditFunctions>(s).GetInvoiceHistory(r, v["id"], default)),
+        new("GET", "/api/clients/{clientId}/history", "GetClientHistory",
+            (s, r, v) => Function<AuditFunctions>(s).GetClientHistory(r, v["clientId"], default)),
         new("GET", "/api/invoices/{id}/pdf", "GetInvoicePdf", (s, r, v) => Function<InvoicePdfFunction>(s).GetInvoicePdf(r, v["id"], default)),
         new("GET", "/api/clients/{clientId}/invoices", "ListClientInvoices",
             (s, r, v) => Function<InvoiceFunctions>(s).ListClientInvoices(r, v["clientId"], default)),

@@ -30,6 +30,8 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
             ("GET", $"/api/invoices?sort=total&limit=1&cursor={cursorOfB}", null),
             ("GET", $"/api/invoices/{invoicesB[0]}", null),
             ("GET", $"/api/invoices/{invoicesB[0]}/pdf", null),
+            ("GET", $"/api/invoices/{invoicesB[0]}/history", null),
+            ("GET", $"/api/clients/{world.B}/history", null),
             ("GET", $"/api/clients/{world.B}/invoices", null),
             ("GET", $"/api/clients/{world.B}/invoices?format=csv", null),
             ("GET", $"/api/clients/{world.B}/usage/current", null),
