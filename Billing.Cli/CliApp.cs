@@ -21,6 +21,7 @@ internal static class CliApp
             InvoiceCommands.Create(environment),
             KeyCommands.Create(environment),
             AuditCommands.Create(environment),
+            PaymentCommands.Create(environment),
             RateCommands.Create(environment),
             OutboxCommands.Create(environment),
         };

@@ -61,6 +61,8 @@ public static class BillingServiceCollectionExtensions
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditHistory>();
         services.AddScoped<PaymentService>();
+        services.AddScoped<IdempotencyKeys>();
+        services.AddScoped<BankStatements>();
         services.AddScoped<IssuerService>();
         services.AddSingleton<ApiKeyCache>();
         services.AddScoped<ApiKeyService>();

@@ -14,6 +14,7 @@ public static class FunctionsServiceCollectionExtensions
     {
         services.AddProblemDetails();
         services.AddScoped<Infrastructure.CallerResolver>();
+        services.AddScoped<Infrastructure.IdempotentRequests>();
         services.AddVapiWebhook(configuration);
         return services;
     }

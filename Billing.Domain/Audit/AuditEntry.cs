@@ -37,4 +37,5 @@ public static class AuditEntities
     public const string Issuer = "issuer";
     public const string ApiKey = "apiKey";
     public const string CreditNote = "creditNote";
+    public const string ClientCredit = "clientCredit";
 }

@@ -37,6 +37,8 @@ public sealed class Client
     public bool ProrateFirstPeriod { get; set; }
     /// <summary>Bill calls that Vapi itself ended with a fault (<c>*vapifault*</c>); off by default, as Vapi does not charge them.</summary>
     public bool BillVapiFaults { get; set; }
+    /// <summary>Keep an overpayment's excess as client credit (consumed by the next invoices) instead of refusing it.</summary>
+    public bool AllowCredit { get; set; }
 
     /// <summary>Whether the fee and the rate are before VAT (net, the default) or include it (gross: the amount to pay is exactly the prices).</summary>
     public PriceBasis PriceBasis { get; set; } = PriceBasis.Net;

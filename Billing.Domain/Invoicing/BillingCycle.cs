@@ -24,6 +24,8 @@ public sealed class BillingCycle(
     UsageMaintenance maintenance,
     VapiReconciliation reconciliation,
     BillingMetrics metrics,
+    Payments.PaymentService payments,
+    Payments.IdempotencyKeys idempotencyKeys,
     IOptions<BillingOptions> options,
     TimeProvider clock,
     ILogger<BillingCycle> logger)
@@ -62,6 +64,11 @@ public sealed class BillingCycle(
                 skipped += skippedInBatch;
             }
             var overdue = request.DryRun ? 0 : await MarkOverdueAsync(asOf, ct);
+            if (!request.DryRun)
+            {
+                await ApplyClientCreditAsync(ct);
+                await idempotencyKeys.PurgeExpiredAsync(ct);
+            }
 
             var summary = new BillingRunSummary(request.DryRun ? null : run.Id, asOf, request.DryRun, clientsSeen, drafts.Count, skipped, overdue,
                 status, counts.Found, counts.Inserted, counts.Completed, stopwatch.Elapsed, drafts);
@@ -129,6 +136,19 @@ public sealed class BillingCycle(
         var grace = TimeSpan.FromHours(options.Value.GraceHours);
         return clients.SelectMany(c => DuePeriods.Of(c.Client, terms[c.Client.ClientId], c.Last, asOf, grace))
             .OrderBy(d => d.Period.Start).ThenBy(d => d.Client.ClientId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Client credit (an overpayment's excess) goes to the client's open invoices, earliest due first, as their prepaid amount.</summary>
+    private async Task ApplyClientCreditAsync(CancellationToken ct)
+    {
+        var open = await db.Invoices.AsNoTracking()
+            .Where(i => (i.Status == InvoiceStatus.Pending || i.Status == InvoiceStatus.Overdue) && i.AmountDue > 0
+                && db.ClientCredits.Where(c => c.ClientId == i.ClientId && c.Currency == i.Currency).Sum(c => c.Amount) > 0)
+            .OrderBy(i => i.DueDate).ThenBy(i => i.Id).Select(i => i.Id).ToListAsync(ct);
+        foreach (var invoiceId in open)
+        {
+            await payments.ApplyCreditAsync(invoiceId, Audit.Actor.System, ct);
+        }
     }
 
     /// <summary>

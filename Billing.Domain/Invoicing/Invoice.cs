@@ -44,6 +44,13 @@ public sealed class Invoice
     public decimal Total { get; set; }
     public string Currency { get; set; } = "RON";
 
+    /// <summary>Completed payments − refunds − what of them became client credit ("amountPaid"); kept by PaymentService under the invoice's row lock.</summary>
+    public decimal AmountPaid { get; set; }
+    /// <summary>Client credit consumed by this invoice ("creditApplied"): its UBL <c>PrepaidAmount</c>, never a negative line.</summary>
+    public decimal CreditApplied { get; set; }
+    /// <summary>What is still to pay ("amountDue") = total − amountPaid − creditApplied, computed by the database; never below 0.</summary>
+    public decimal AmountDue { get; private set; }
+
     public InvoiceStatus Status { get; set; } = InvoiceStatus.Pending;
     public DateOnly DueDate { get; set; }
     public DateTimeOffset IssuedAt { get; set; }

@@ -8,7 +8,7 @@ namespace Billing.Domain.Reports;
 public sealed record InvoiceRow(Guid Id, string? Number, string ClientId, string? ClientName, string Period, DateOnly? PeriodStart,
     DateOnly? PeriodEnd, decimal Minutes, int TotalCalls, int SuccessfulCalls, decimal MinutesAmount, decimal FixedFee,
     decimal LateUsageAmount, decimal Total, string Currency, InvoiceStatus Status, DateOnly DueDate, DateTimeOffset IssuedAt,
-    DateTimeOffset? PaidAt, bool Reconciled, DateTimeOffset CreatedAt);
+    DateTimeOffset? PaidAt, bool Reconciled, DateTimeOffset CreatedAt, decimal AmountPaid, decimal CreditApplied, decimal AmountDue);
 
 /// <summary>Filters of <c>GET /invoices</c>; periods are <c>YYYY-MM</c> and inclusive, due dates exclusive.</summary>
 public sealed record InvoiceFilter(

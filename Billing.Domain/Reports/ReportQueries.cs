@@ -19,7 +19,8 @@ public sealed class ReportQueries(ReportingDatabase database)
 
     private const string InvoiceColumns = """
         "id", "number", "clientId", "clientName", "perioada", "periodStart", "periodEnd", "minuteTotale", "totalCalls", "successfulCalls",
-        "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "currency", "status", "dueDate", "issuedAt", "paidAt", "reconciled", "createdAt"
+        "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "currency", "status", "dueDate", "issuedAt", "paidAt", "reconciled", "createdAt",
+        "amountPaid", "creditApplied", "amountDue"
         """;
 
     /// <summary>Client keys read only their client's rows; admin and reporting keys read all.</summary>
@@ -194,14 +195,15 @@ public sealed class ReportQueries(ReportingDatabase database)
         }
         query.Build($"""
             SELECT p."id", p."facturaId", f."number", f."clientId", p."amount", p."currency", p."paymentMethod", p."status", p."transactionId",
-                   p."paidAt", p."createdAt"
+                   p."paidAt", p."createdAt", p."reference", p."refundOf", p."reason"
             FROM "PaymentTransaction" p JOIN "Factura" f ON f."id" = p."facturaId" {query.WhereClause}
             ORDER BY p."createdAt" DESC, p."id" DESC LIMIT {query.Value(limit)}
             """);
         return database.QueryAsync(query, r => new PaymentRow(r.GetGuid(0), r.GetGuid(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3),
             r.GetDecimal(4), r.GetString(5), TextEnum.Parse<PaymentMethod>(r.GetString(6)),
             TextEnum.Parse<PaymentStatus>(r.GetString(7)), r.IsDBNull(8) ? null : r.GetString(8),
-            r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10)), ct);
+            r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10), NullableString(r, 11),
+            r.IsDBNull(12) ? null : r.GetGuid(12), NullableString(r, 13)), ct);
     }
 
     /// <summary>Call-level rows for audits, oldest first, in keyset pages over (occurredAt, id).</summary>
@@ -370,7 +372,7 @@ public sealed class ReportQueries(ReportingDatabase database)
         r.GetString(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateOnly>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateOnly>(6), r.GetDecimal(7),
         r.GetInt32(8), r.GetInt32(9), r.GetDecimal(10), r.GetDecimal(11), r.GetDecimal(12), r.GetDecimal(13), r.GetString(14),
         ParseStatus(r.GetString(15)), r.GetFieldValue<DateOnly>(16), r.GetFieldValue<DateTimeOffset>(17), NullableInstant(r, 18), r.GetBoolean(19),
-        r.GetFieldValue<DateTimeOffset>(20));
+        r.GetFieldValue<DateTimeOffset>(20), r.GetDecimal(21), r.GetDecimal(22), r.GetDecimal(23));
 
     private static InvoiceStatus ParseStatus(string text) => TextEnum.Parse<InvoiceStatus>(text);
 

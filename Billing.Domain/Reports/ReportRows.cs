@@ -12,7 +12,8 @@ public sealed record TopClientRow(string ClientId, string? ClientName, string Pe
     int TotalCalls, InvoiceStatus Status);
 
 public sealed record PaymentRow(Guid Id, Guid InvoiceId, string? InvoiceNumber, string ClientId, decimal Amount, string Currency,
-    PaymentMethod Method, PaymentStatus Status, string? TransactionId, DateTimeOffset? PaidAt, DateTimeOffset CreatedAt);
+    PaymentMethod Method, PaymentStatus Status, string? TransactionId, DateTimeOffset? PaidAt, DateTimeOffset CreatedAt, string? Reference = null,
+    Guid? RefundOf = null, string? Reason = null);
 
 /// <summary>One call as the audit listing shows it.</summary>
 public sealed record UsageRow(Guid Id, string CallId, string? ClientId, string? VapiAssistantId, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt,

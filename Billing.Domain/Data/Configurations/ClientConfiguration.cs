@@ -40,6 +40,7 @@ internal sealed class ClientConfiguration : IEntityTypeConfiguration<Client>
             .HasSentinel(Client.DefaultPaymentTermDays);
         entity.Property(c => c.ProrateFirstPeriod).HasColumnName("prorateFirstPeriod").HasDefaultValue(false);
         entity.Property(c => c.BillVapiFaults).HasColumnName("billVapiFaults").HasDefaultValue(false);
+        entity.Property(c => c.AllowCredit).HasColumnName("allowCredit").HasDefaultValue(false);
         entity.Property(c => c.PriceBasis).HasColumnName("priceBasis").HasTextValues(TextCase.Lower)
             .HasDefaultValue(PriceBasis.Net).HasSentinel(PriceBasis.Net);
         entity.Ignore(c => c.Buyer);

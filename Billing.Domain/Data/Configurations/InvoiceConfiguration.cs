@@ -13,7 +13,7 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.ToTable("Factura", t =>
         {
             t.HasNonNegative("minuteTotale", "totalCalls", "successfulCalls", "includedMinutes", "costPerMinut",
-                "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata");
+                "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "amountPaid", "creditApplied", "amountDue");
             t.HasTextCheck<InvoiceStatus>("status", TextCase.Upper);
             t.HasTextCheck<Usage.MinuteRounding>("minuteRounding", TextCase.Lower);
             t.HasCheckConstraint("CK_Factura_perioada", "\"perioada\" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'");
@@ -48,6 +48,11 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.Property(i => i.LateUsageAmount).HasColumnName("lateUsageAmount").HasPrecision(12, 2).HasDefaultValue(0m);
         entity.Property(i => i.Total).HasColumnName("totalDePlata").HasPrecision(12, 2);
         entity.Property(i => i.Currency).HasColumnName("currency").HasMaxLength(3).HasDefaultValue(Client.DefaultCurrency);
+        entity.Property(i => i.AmountPaid).HasColumnName("amountPaid").HasPrecision(12, 2).HasDefaultValue(0m);
+        entity.Property(i => i.CreditApplied).HasColumnName("creditApplied").HasPrecision(12, 2).HasDefaultValue(0m);
+        // Computed where the money is, so every reader (the API, reports, the bank-statement match) sees the same amount due.
+        entity.Property(i => i.AmountDue).HasColumnName("amountDue").HasPrecision(12, 2)
+            .HasComputedColumnSql("\"totalDePlata\" - \"amountPaid\" - \"creditApplied\"", stored: true);
 
         entity.Property(i => i.Status).HasColumnName("status").HasTextValues(TextCase.Upper)
             .HasDefaultValue(InvoiceStatus.Pending).HasSentinel(InvoiceStatus.Pending);

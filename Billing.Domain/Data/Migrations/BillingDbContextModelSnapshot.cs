@@ -188,6 +188,12 @@ namespace Billing.Domain.Data.Migrations
                         .HasDefaultValue(true)
                         .HasColumnName("active");
 
+                    b.Property<bool>("AllowCredit")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("allowCredit");
+
                     b.Property<bool>("BillVapiFaults")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("boolean")
@@ -567,6 +573,20 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnName("id")
                         .HasDefaultValueSql("gen_random_uuid()");
 
+                    b.Property<decimal>("AmountDue")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("amountDue")
+                        .HasComputedColumnSql("\"totalDePlata\" - \"amountPaid\" - \"creditApplied\"", true);
+
+                    b.Property<decimal>("AmountPaid")
+                        .ValueGeneratedOnAdd()
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasDefaultValue(0m)
+                        .HasColumnName("amountPaid");
+
                     b.Property<Guid?>("BillingRunId")
                         .HasColumnType("uuid")
                         .HasColumnName("billingRunId");
@@ -587,6 +607,13 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("createdAt")
                         .HasDefaultValueSql("now()");
+
+                    b.Property<decimal>("CreditApplied")
+                        .ValueGeneratedOnAdd()
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasDefaultValue(0m)
+                        .HasColumnName("creditApplied");
 
                     b.Property<string>("Currency")
                         .IsRequired()
@@ -760,9 +787,15 @@ namespace Billing.Domain.Data.Migrations
 
                     b.ToTable("Factura", null, t =>
                         {
+                            t.HasCheckConstraint("CK_Factura_amountDue_non_negative", "\"amountDue\" >= 0");
+
+                            t.HasCheckConstraint("CK_Factura_amountPaid_non_negative", "\"amountPaid\" >= 0");
+
                             t.HasCheckConstraint("CK_Factura_costMinute_non_negative", "\"costMinute\" >= 0");
 
                             t.HasCheckConstraint("CK_Factura_costPerMinut_non_negative", "\"costPerMinut\" >= 0");
+
+                            t.HasCheckConstraint("CK_Factura_creditApplied_non_negative", "\"creditApplied\" >= 0");
 
                             t.HasCheckConstraint("CK_Factura_currency", "\"currency\" ~ '^[A-Z]{3}$'");
 
@@ -1094,6 +1127,112 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.Payments.ClientCredit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<decimal>("Amount")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("amount");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("clientId");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
+
+                    b.Property<Guid?>("InvoiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("invoiceId");
+
+                    b.Property<Guid?>("PaymentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("paymentId");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InvoiceId")
+                        .HasFilter("\"invoiceId\" IS NOT NULL");
+
+                    b.HasIndex("PaymentId")
+                        .HasFilter("\"paymentId\" IS NOT NULL");
+
+                    b.HasIndex("ClientId", "Currency");
+
+                    b.ToTable("ClientCredit", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_ClientCredit_amount", "\"amount\" <> 0");
+
+                            t.HasCheckConstraint("CK_ClientCredit_currency", "\"currency\" ~ '^[A-Z]{3}$'");
+
+                            t.HasCheckConstraint("CK_ClientCredit_source", "(\"paymentId\" IS NULL) <> (\"invoiceId\" IS NULL)");
+                        });
+                });
+
+            modelBuilder.Entity("Billing.Domain.Payments.IdempotencyRecord", b =>
+                {
+                    b.Property<Guid>("ApiKeyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("apiKeyId");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Body")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("body");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("contentType");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.HasKey("ApiKeyId", "Key");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("IdempotencyKey", (string)null);
+                });
+
             modelBuilder.Entity("Billing.Domain.Payments.Payment", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1134,6 +1273,20 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("paidAt");
 
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Reference")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reference");
+
+                    b.Property<Guid?>("RefundOf")
+                        .HasColumnType("uuid")
+                        .HasColumnName("refundOf");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -1156,6 +1309,9 @@ namespace Billing.Domain.Data.Migrations
 
                     b.HasIndex("InvoiceId");
 
+                    b.HasIndex("RefundOf")
+                        .HasFilter("\"refundOf\" IS NOT NULL");
+
                     b.HasIndex("TransactionId")
                         .IsUnique()
                         .HasFilter("\"transactionId\" IS NOT NULL");
@@ -1171,6 +1327,8 @@ namespace Billing.Domain.Data.Migrations
                             t.HasCheckConstraint("CK_PaymentTransaction_currency", "\"currency\" ~ '^[A-Z]{3}$'");
 
                             t.HasCheckConstraint("CK_PaymentTransaction_paymentMethod", "\"paymentMethod\" IN ('card', 'transfer', 'cash')");
+
+                            t.HasCheckConstraint("CK_PaymentTransaction_refund", "\"refundOf\" IS NULL OR \"status\" = 'REFUNDED'");
 
                             t.HasCheckConstraint("CK_PaymentTransaction_status", "\"status\" IN ('PENDING', 'COMPLETED', 'FAILED', 'REFUNDED')");
                         });
@@ -1568,6 +1726,19 @@ namespace Billing.Domain.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Billing.Domain.Payments.ClientCredit", b =>
+                {
+                    b.HasOne("Billing.Domain.Invoicing.Invoice", null)
+                        .WithMany()
+                        .HasForeignKey("InvoiceId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Billing.Domain.Payments.Payment", null)
+                        .WithMany()
+                        .HasForeignKey("PaymentId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("Billing.Domain.Payments.Payment", b =>
                 {
                     b.HasOne("Billing.Domain.Invoicing.Invoice", "Invoice")
@@ -1575,6 +1746,11 @@ namespace Billing.Domain.Data.Migrations
                         .HasForeignKey("InvoiceId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+
+                    b.HasOne("Billing.Domain.Payments.Payment", null)
+                        .WithMany()
+                        .HasForeignKey("RefundOf")
+                        .OnDelete(DeleteBehavior.Restrict);
 
                     b.Navigation("Invoice");
                 });

@@ -1,0 +1,142 @@
+using System.Text;
+using Billing.Domain.Audit;
+using Billing.Domain.Invoicing;
+using Billing.Domain.Payments;
+using Billing.Tests.Cli;
+using Billing.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Billing.Tests.Payments;
+
+/// <summary>Bank statements (CAMT.053 and the CSV) matched to invoices: matched, ambiguous, unmatched and duplicate lines; replays change nothing.</summary>
+public sealed class BankStatementTests(TestDatabase database) : IClassFixture<TestDatabase>
+{
+    private static string Camt(params string[] entries) => $"""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+          <BkToCstmrStmt>
+            <GrpHdr><MsgId>STMT-1</MsgId><CreDtTm>2025-12-06T06:00:00</CreDtTm></GrpHdr>
+            <Stmt>
+              <Id>RO49AAAA1B31007593840000-2025-12-05</Id>
+              <Acct><Id><IBAN>RO49AAAA1B31007593840000</IBAN></Id></Acct>
+              {string.Join("\n", entries)}
+            </Stmt>
+          </BkToCstmrStmt>
+        </Document>
+        """;
+
+    private static string Entry(string bankId, decimal amount, string direction, string? reference, string? payer) => $"""
+        <Ntry>
+          <Amt Ccy="RON">{amount.ToString(System.Globalization.CultureInfo.InvariantCulture)}</Amt>
+          <CdtDbtInd>{direction}</CdtDbtInd>
+          <Sts>BOOK</Sts>
+          <BookgDt><Dt>2025-12-05</Dt></BookgDt>
+          <ValDt><Dt>2025-12-05</Dt></ValDt>
+          <AcctSvcrRef>{bankId}</AcctSvcrRef>
+          <NtryDtls><TxDtls>
+            <RltdPties><Dbtr><Nm>{payer}</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>{reference}</Ustrd></RmtInf>
+          </TxDtls></NtryDtls>
+        </Ntry>
+        """;
+
+    [Fact]
+    public async Task A_camt053_statement_matches_by_number_then_by_amount_and_payer_applies_nothing_ambiguous_and_replays_change_nothing()
+    {
+        await using var world = await PaymentWorld.CreateAsync(database);
+        var byNumber = await world.InvoiceAsync("stmt_number");
+        var twoOpen = await world.InvoiceAsync("stmt_twoopen");
+        var byPayer = await world.InvoiceAsync("stmt_payer");
+        var octoberOfPayer = (await world.Scenario.InvoicesAsync("stmt_payer")).Single(i => i.Period == "2025-10");
+        Assert.Equal(201, (await world.PayAsync(octoberOfPayer.Id, """{"amount":1000,"method":"transfer"}""")).Status);
+
+        var statement = Camt(
+            Entry("BT-1", 1000m, "CRDT", $"Plata fact. {byNumber.Number!.ToLowerInvariant()} multumim", "SC Oarecare SRL"),
+            Entry("BT-2", 1000m, "CRDT", "abonament", "Client stmt_twoopen"),
+            Entry("BT-3", 1000m, "CRDT", "abonament decembrie", "CLIENT STMT_PAYER"),
+            Entry("BT-4", 77.00m, "CRDT", "donatie", "Nimeni"),
+            Entry("BT-5", 50m, "DBIT", "comision", "Banca"),
+            Entry("BT-6", 20m, "CRDT", $"rest {byNumber.Number}", "SC Oarecare SRL"),
+            Entry("BT-1", 1000m, "CRDT", $"Plata fact. {byNumber.Number}", "SC Oarecare SRL"));
+
+        var first = await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey, statement);
+        Assert.Equal(200, first.Status);
+        var outcomes = first.Json.GetProperty("lines").EnumerateArray()
+            .Select(l => (l.GetProperty("bankTransactionId").GetString(), l.GetProperty("outcome").GetString(), l.GetProperty("invoiceNumber").GetString()))
+            .ToList();
+        Assert.Equal([
+            ("BT-1", "matched", byNumber.Number), ("BT-2", "ambiguous", null), ("BT-3", "matched", byPayer.Number), ("BT-4", "unmatched", null),
+            ("BT-6", "refused", byNumber.Number), ("BT-1", "duplicate", byNumber.Number)], outcomes);
+        Assert.Contains("does not take credit", first.Json.GetProperty("lines")[4].GetProperty("reason").GetString());
+        Assert.Equal((InvoiceStatus.Paid, InvoiceStatus.Pending, InvoiceStatus.Paid),
+            ((await world.ReloadAsync(byNumber.Id)).Status, (await world.ReloadAsync(twoOpen.Id)).Status, (await world.ReloadAsync(byPayer.Id)).Status));
+
+        await using var db = database.CreateContext();
+        var before = (await db.Payments.CountAsync(), await db.AuditEntries.CountAsync());
+        var again = await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey, statement);
+        Assert.Equal((0, 3), (again.Json.GetProperty("matched").GetInt32(), again.Json.GetProperty("duplicates").GetInt32()));
+        Assert.Equal(before, (await db.Payments.CountAsync(), await db.AuditEntries.CountAsync()));
+        var recorded = await db.Payments.SingleAsync(p => p.TransactionId == "bank:BT-3");
+        Assert.Equal((PaymentMethod.Transfer, "abonament decembrie"), (recorded.Method, recorded.Reference));
+        Assert.Equal(1, await db.AuditEntries.CountAsync(a => a.EntityId == recorded.Id.ToString() && a.Actor.StartsWith("key:")));
+
+        Assert.Equal(422, (await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey, "<Document><oops")).Status);
+        Assert.Equal(422, (await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey, "<Document xmlns=\"urn:other\"/>")).Status);
+    }
+
+    [Fact]
+    public async Task A_windows_1250_csv_with_decimal_commas_is_imported_by_the_cli_and_a_second_import_changes_nothing()
+    {
+        await using var world = await PaymentWorld.CreateAsync(database);
+        var invoice = await world.InvoiceAsync("stmt_csv", fee: 1234.56m);
+        var october = (await world.Scenario.InvoicesAsync("stmt_csv")).Single(i => i.Period == "2025-10");
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        // Windows-1250 has the cedilla forms (Ş, Ţ) older Romanian exports use, not the comma-below ones.
+        var csv = $"""
+            Data inregistrarii;Suma;Moneda;Referinta;Platitor;ID tranzactie
+            05.12.2025;1.234,56;RON;Plata {invoice.Number} - Clinica Şerban;Clinica Şerban SRL;CSV-1
+            2025-12-05;"1234,56";RON;"factura {october.Number}; octombrie";Clinica Şerban SRL;CSV-2
+            2025-12-06;-10,00;RON;comision;Banca;CSV-3
+            2025-12-06;99,99;RON;;Nimeni;CSV-4
+            """;
+        var path = Path.Combine(Path.GetTempPath(), $"statement-{Guid.NewGuid():N}.csv");
+        await File.WriteAllBytesAsync(path, Encoding.GetEncoding(1250).GetBytes(csv));
+        try
+        {
+            var cli = new CliRunner(database);
+            var first = await cli.RunAsync("payments", "import", path);
+            Assert.Equal(1, first.ExitCode);
+            Assert.Contains("2 matched, 0 duplicate, 0 ambiguous, 1 unmatched, 0 refused", first.Out);
+            var second = await cli.RunAsync("payments", "import", path, "--json");
+            Assert.Contains("\"outcome\": \"Duplicate\"", second.Out);
+
+            await using var db = database.CreateContext();
+            var payment = await db.Payments.SingleAsync(p => p.TransactionId == "bank:CSV-1");
+            Assert.Equal((1234.56m, invoice.Id, "Plata " + invoice.Number + " - Clinica Şerban"), (payment.Amount, payment.InvoiceId, payment.Reference));
+            Assert.Equal(2, await db.Payments.CountAsync(p => p.TransactionId!.StartsWith("bank:CSV-")));
+            Assert.StartsWith("cli:", (await db.AuditEntries.FirstAsync(a => a.EntityId == payment.Id.ToString())).Actor);
+            Assert.Equal(InvoiceStatus.Paid, (await world.ReloadAsync(october.Id)).Status);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("1.234,56", "1234.56")]
+    [InlineData("1,234.56", "1234.56")]
+    [InlineData("1234,5", "1234.5")]
+    [InlineData("1234", "1234")]
+    [InlineData("1 234,56", "1234.56")]
+    [InlineData("-10,00", "-10.00")]
+    public void Amounts_read_with_a_decimal_comma_or_point(string text, string expected) =>
+        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), StatementCsv.Amount(text));
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("12a")]
+    [InlineData("1.5e3")]
+    public void Other_amounts_are_refused(string text) => Assert.Null(StatementCsv.Amount(text));
+}
