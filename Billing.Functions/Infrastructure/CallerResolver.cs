@@ -7,6 +7,8 @@ public enum Access
 {
     /// <summary>Any valid key; data is then narrowed with <see cref="Visibility"/>.</summary>
     Read,
+    /// <summary>The agency's own keys (admin and reporting): figures a client is never shown, such as the margin.</summary>
+    Agency,
     /// <summary>Only admin keys: payments, client management, keys.</summary>
     Admin,
 }
@@ -35,14 +37,18 @@ public sealed class CallerResolver(ApiKeyService keys)
         {
             return new(null, Problems.BearerKeyRequired("The API key is unknown, revoked or expired."));
         }
-        return access == Access.Admin && !caller.IsAdmin
-            ? new(null, Problems.Forbidden("This operation needs an admin key."))
-            : new(caller, null);
+        return access switch
+        {
+            Access.Admin when !caller.IsAdmin => new(null, Problems.Forbidden("This operation needs an admin key.")),
+            Access.Agency when !caller.ReadsAllClients => new(null, Problems.Forbidden("This report is for the agency's admin and reporting keys.")),
+            _ => new(caller, null),
+        };
     }
 
     /// <summary>Runs <paramref name="handle"/> for a caller with <paramref name="access"/>; anyone else gets the problem.
     /// Input a service refuses (<see cref="InvalidInputException"/>) becomes a 422 naming its fields; a change refused for
-    /// the state it would change (<see cref="ConflictException"/>) a 409 naming its field.</summary>
+    /// the state it would change (<see cref="ConflictException"/>) a 409 naming its field. A client key's answer is its
+    /// <see cref="ClientView"/>, whatever the handler returned.</summary>
     public async Task<IResult> HandleAsync(HttpRequest request, Access access, Func<Caller, Task<IResult>> handle, CancellationToken ct)
     {
         var (caller, problem) = await ResolveAsync(request, access, ct);
@@ -52,7 +58,7 @@ public sealed class CallerResolver(ApiKeyService keys)
         }
         try
         {
-            return await handle(caller);
+            return ClientView.For(caller, await handle(caller));
         }
         catch (InvalidInputException e)
         {

@@ -27,8 +27,10 @@ public static class Listing
     public static IResult Respond<T>(bool csv, IReadOnlyList<T> items, string? nextCursor = null) =>
         csv ? new CsvResult<T>(items, nextCursor) : TypedResults.Ok(new Page<T>(items, nextCursor));
 
-    private sealed class CsvResult<T>(IReadOnlyList<T> items, string? nextCursor) : IResult
+    private sealed class CsvResult<T>(IReadOnlyList<T> items, string? nextCursor, bool clientView = false) : IResult, ClientView.IClientViewable
     {
+        public IResult ForClient() => new CsvResult<T>(items, nextCursor, clientView: true);
+
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.StatusCode = StatusCodes.Status200OK;
@@ -38,17 +40,18 @@ public static class Listing
                 // CSV has no room for it: the next page's cursor travels in a header.
                 httpContext.Response.Headers["X-Next-Cursor"] = nextCursor;
             }
-            await httpContext.Response.WriteAsync(Csv.Write(items), Encoding.UTF8);
+            await httpContext.Response.WriteAsync(Csv.Write(items, clientView), Encoding.UTF8);
         }
     }
 }
 
-/// <summary>RFC 4180 CSV of flat view records; one nested record (a rate) becomes prefixed columns.</summary>
+/// <summary>RFC 4180 CSV of flat view records; one nested record (a rate) becomes prefixed columns. In the client view
+/// (<see cref="ClientView"/>) agency-only columns are left out, header included.</summary>
 public static class Csv
 {
-    public static string Write<T>(IReadOnlyList<T> rows)
+    public static string Write<T>(IReadOnlyList<T> rows, bool clientView = false)
     {
-        var columns = Columns(typeof(T), "", []).ToList();
+        var columns = Columns(typeof(T), "", [], clientView).ToList();
         var text = new StringBuilder();
         text.AppendJoin(',', columns.Select(c => Quote(c.Name))).Append("\r\n");
         foreach (var row in rows)
@@ -60,9 +63,9 @@ public static class Csv
 
     private sealed record Column(string Name, Func<object?, object?> Read);
 
-    private static IEnumerable<Column> Columns(Type type, string prefix, Func<object?, object?>[] path)
+    private static IEnumerable<Column> Columns(Type type, string prefix, Func<object?, object?>[] path, bool clientView)
     {
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => !clientView || !ClientView.IsAgencyOnly(p)))
         {
             var name = prefix + char.ToLowerInvariant(property.Name[0]) + property.Name[1..];
             Func<object?, object?> read = o => o is null ? null : property.GetValue(o);
@@ -73,7 +76,7 @@ public static class Csv
             }
             else if (!typeof(IEnumerable).IsAssignableFrom(nested) && path.Length == 0)
             {
-                foreach (var column in Columns(nested, name + ".", [read]))
+                foreach (var column in Columns(nested, name + ".", [read], clientView))
                 {
                     yield return column;
                 }

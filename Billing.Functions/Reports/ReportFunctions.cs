@@ -49,7 +49,8 @@ public sealed class ReportFunctions(ReportQueries reports, CallerResolver caller
     [Function(nameof(MarginReport))]
     public Task<IResult> MarginReport(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/margin")] HttpRequest request, CancellationToken ct) =>
-        callers.QueryAsync(request, Access.Read, ["period"], (caller, q) =>
+        // What Vapi charges us and what we keep: the agency's own figures, never a client key's to read.
+        callers.QueryAsync(request, Access.Agency, ["period"], (caller, q) =>
         {
             var period = q.RequiredPeriod("period");
             return q.RespondAsync(async () =>

@@ -21,14 +21,15 @@ public sealed record TopClientView(string ClientId, string? ClientName, string P
         r.TotalCalls, Upper(r.Status));
 }
 
-public sealed record RateView(string Date, string Currency, string QuoteCurrency, string Rate, string Source)
+public sealed record RateView(string Date, string Currency, string QuoteCurrency, string Rate, [property: AgencyOnly] string Source)
 {
     public static RateView? From(RateUsed? r) => r is null ? null
         : new(Formats.Date(r.Date), r.Currency, r.QuoteCurrency, r.Rate.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture), r.Source);
 }
 
 public sealed record MarginView(string ClientId, string? ClientName, string Period, string Currency, string Billed, string Minutes, int Calls,
-    int SuccessfulCalls, string? SuccessRate, string VapiCostUsd, int CallsWithoutVapiCost, RateView? Rate, string? VapiCost, string? Margin)
+    int SuccessfulCalls, string? SuccessRate, [property: AgencyOnly] string VapiCostUsd, [property: AgencyOnly] int CallsWithoutVapiCost,
+    RateView? Rate, [property: AgencyOnly] string? VapiCost, [property: AgencyOnly] string? Margin)
 {
     public static MarginView From(MarginRow r) => new(r.ClientId, r.ClientName, r.Period, r.Currency, Money(r.Billed), Quantity(r.Minutes),
         r.Calls, r.SuccessfulCalls, r.SuccessRate?.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture),
@@ -38,14 +39,16 @@ public sealed record MarginView(string ClientId, string? ClientName, string Peri
 
 public sealed record MissingRateView(string Currency, string QuoteCurrency, string OnOrBefore);
 
-public sealed record MarginReportView(string Period, IReadOnlyList<MarginView> Clients, IReadOnlyList<MissingRateView> MissingRates);
+/// <summary>Agency keys only (<see cref="Access.Agency"/>): a client key is never shown what its calls cost us.</summary>
+public sealed record MarginReportView(string Period, IReadOnlyList<MarginView> Clients, [property: AgencyOnly] IReadOnlyList<MissingRateView> MissingRates);
 
 public sealed record ToolUsageView(string ClientId, string Period, string Tool, int Calls)
 {
     public static ToolUsageView From(ToolUsageRow r) => new(r.ClientId, r.Period, r.Tool, r.Calls);
 }
 
-public sealed record ExchangeRateView(string Date, string Currency, string QuoteCurrency, string Rate, string Source)
+/// <summary>A reference rate; where it came from (<c>BNR</c>, or <c>manual:&lt;key name&gt;</c>) is for agency keys only.</summary>
+public sealed record ExchangeRateView(string Date, string Currency, string QuoteCurrency, string Rate, [property: AgencyOnly] string Source)
 {
     public static ExchangeRateView From(ExchangeRate r) => new(Formats.Date(r.Date), r.Currency, r.QuoteCurrency,
         r.Rate.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture), r.Source);

@@ -40,9 +40,9 @@ public sealed class UsageFunctions(ReportQueries reports, CallerResolver callers
             }, ct);
 }
 
-/// <summary>One call: its times, what it measured, our price (in the client's currency) and Vapi's cost (USD).</summary>
+/// <summary>One call: its times, what it measured, our price (in the client's currency) and Vapi's cost (USD, agency keys only).</summary>
 public sealed record UsageView(Guid Id, string CallId, string? ClientId, string? VapiAssistantId, string? StartedAt, string? EndedAt,
-    string OccurredAt, string DurationSeconds, string BillableSeconds, string DurationMinutes, string Cost, string? Currency, string? VapiCostUsd,
+    string OccurredAt, string DurationSeconds, string BillableSeconds, string DurationMinutes, string Cost, string? Currency, [property: AgencyOnly] string? VapiCostUsd,
     string? EndedReason, string Outcome, bool Billable, bool Incomplete, IReadOnlyList<string> ToolsUsed, Guid? InvoiceId)
 {
     public static UsageView From(UsageRow u) => new(u.Id, u.CallId, u.ClientId, u.VapiAssistantId, Instant(u.StartedAt), Instant(u.EndedAt),
