@@ -71,14 +71,16 @@ public sealed class QueryPlanTests(TestDatabase database) : IClassFixture<TestDa
         {
             foreach (var read in reads)
             {
-                Assert.Equal(200, (await world.Api.GetAsync(read, key)).Status);
+                // The margin report is the agency's: a client key gets 403 and runs no query.
+                var margin = read.StartsWith("/api/reports/margin", StringComparison.Ordinal);
+                Assert.Equal(margin && key == world.KeyA ? 403 : 200, (await world.Api.GetAsync(read, key)).Status);
             }
         }
         var first = await world.Api.GetAsync("/api/invoices?limit=1&sort=total", world.ReportingKey);
         await world.Api.GetAsync($"/api/invoices?limit=1&sort=total&cursor={first.Json.GetProperty("nextCursor").GetString()}", world.ReportingKey);
 
         Assert.NotNull(explaining);
-        Assert.True(explaining.Plans.Count >= reads.Length * 2);
+        Assert.True(explaining.Plans.Count >= reads.Length * 2 - 1);
         var scanning = explaining.Plans.Where(p => p.SeqScans.Count > 0).Select(p => $"{string.Join(",", p.SeqScans)}: {p.Sql}").ToList();
         Assert.True(scanning.Count == 0, "Sequential scans:\n" + string.Join("\n\n", scanning));
     }
