@@ -65,6 +65,7 @@ public static class BillingServiceCollectionExtensions
         services.AddScoped<BankStatements>();
         services.AddScoped<IssuerService>();
         services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<ApiKeyUsage>();
         services.AddScoped<ApiKeyService>();
         services.AddVapi(configuration);
         services.AddUsageRecording(configuration);

@@ -15,6 +15,11 @@ public static class FunctionsServiceCollectionExtensions
         services.AddProblemDetails();
         services.AddScoped<Infrastructure.CallerResolver>();
         services.AddScoped<Infrastructure.IdempotentRequests>();
+        services.AddOptions<Infrastructure.LimitsOptions>().Bind(configuration.GetSection(Infrastructure.LimitsOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Infrastructure.DatabaseWorkGate>();
+        services.AddSingleton<Infrastructure.KeyRateLimiter>();
+        services.AddHostedService<Keys.ApiKeyUsageFlusher>();
         services.AddVapiWebhook(configuration);
         return services;
     }

@@ -19,3 +19,16 @@ public sealed class ApiKey
     public DateTimeOffset? LastUsedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+/// <summary>
+/// The revocation version: one row that advances whenever a key is revoked, deleted or has its expiry, scope or hash
+/// changed (a trigger on "ApiKey", so the CLI and hand-written SQL count too). Instances compare it at most once a second
+/// to drop the keys they remember (<see cref="ApiKeyCache"/>).
+/// </summary>
+public sealed class ApiKeyRevision
+{
+    public const int SingleId = 1;
+
+    public int Id { get; set; } = SingleId;
+    public long Revision { get; set; }
+}

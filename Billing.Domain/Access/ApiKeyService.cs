@@ -10,13 +10,13 @@ namespace Billing.Domain.Access;
 /// <summary>
 /// Creates, checks and revokes API keys. A key is <c>bk_&lt;prefix&gt;_&lt;secret&gt;</c>: the prefix finds the row,
 /// and only the SHA-256 of the whole key is stored (keys are 256-bit random, so a fast hash is enough);
-/// the plain key is returned once, at creation. Proven keys are remembered briefly (<see cref="ApiKeyCache"/>).
+/// the plain key is returned once, at creation. Proven keys are remembered briefly (<see cref="ApiKeyCache"/>), and
+/// when a key was last used is written off the request path (<see cref="ApiKeyUsage"/>).
 /// </summary>
-public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKeyCache cache, AuditTrail audit)
+public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKeyCache cache, ApiKeyUsage usage, AuditTrail audit)
 {
     private const string KeyStart = "bk_";
     private const int PrefixLength = 12;
-    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(5);
 
     public sealed record CreatedKey(ApiKey Key, string PlainKey);
 
@@ -77,23 +77,22 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKe
         var hash = Hash(presentedKey);
         var cacheKey = Convert.ToHexString(hash);
         var now = clock.GetUtcNow();
+        await cache.EnsureCurrentAsync(c => RevisionOf(db, c), ct);
         if (cache.TryGet(cacheKey, now, out var proven))
         {
+            usage.Seen(proven.KeyId, now);
             return proven;
         }
+        var revision = cache.Revision;
         var key = await KeyByPrefix(db, prefix, ct);
         if (key is null || !CryptographicOperations.FixedTimeEquals(key.KeyHash, hash)
             || key.RevokedAt is not null || key.ExpiresAt <= now)
         {
             return null;
         }
-        if (key.LastUsedAt is null || key.LastUsedAt < now - LastUsedResolution)
-        {
-            // Recorded coarsely, so reading does not turn every request into a write.
-            await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
-        }
+        usage.Seen(key.Id, now);
         var caller = new Caller(key.Id, key.Name, key.Scope, key.ClientId);
-        cache.Add(cacheKey, caller, key.ExpiresAt);
+        cache.Add(cacheKey, caller, key.ExpiresAt, revision);
         return caller;
     }
 
@@ -101,6 +100,9 @@ public sealed class ApiKeyService(BillingDbContext db, TimeProvider clock, ApiKe
     private static readonly Func<BillingDbContext, string, CancellationToken, Task<ApiKey?>> KeyByPrefix =
         EF.CompileAsyncQuery((BillingDbContext context, string prefix, CancellationToken _) =>
             context.ApiKeys.AsNoTracking().SingleOrDefault(k => k.Prefix == prefix));
+
+    private static readonly Func<BillingDbContext, CancellationToken, Task<long>> RevisionOf =
+        EF.CompileAsyncQuery((BillingDbContext context, CancellationToken _) => context.ApiKeyRevisions.Select(r => r.Revision).Single());
 
     public Task<List<ApiKey>> ListAsync(CancellationToken ct) =>
         db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ToListAsync(ct);

@@ -125,6 +125,15 @@ public static class SettingsCatalog
         new("Vapi:RetryBaseDelayMilliseconds", "2000", false, RequiredIn.Nowhere, "First retry delay; later ones grow exponentially with jitter, or follow `Retry-After`."),
         new("Vapi:PageSize", "1000", false, RequiredIn.Nowhere, "Page size of `GET /call` (2 to 1000)."),
 
+        // Request limits (per instance)
+        new("Limits:DatabaseConcurrency", null, false, RequiredIn.Nowhere,
+            "Webhook and API requests doing database work at once per instance; unset, the `Maximum Pool Size` of `ConnectionStrings:Billing` (Npgsql's default 100)."),
+        new("Limits:QueueTimeoutSeconds", "2", false, RequiredIn.Nowhere, "How long a request waits for one of those slots before it gets 503 with `Retry-After`."),
+        new("Limits:KeyRequestsPerSecond", "10", false, RequiredIn.Nowhere,
+            "Average requests per second of each API key on an instance (token bucket refill); past the bucket, 429 with `Retry-After`."),
+        new("Limits:KeyBurst", "100", false, RequiredIn.Nowhere, "Requests an API key may make at once above its rate (the bucket's size)."),
+        new("Limits:ExemptAdminKeys", "false", false, RequiredIn.Nowhere, "`true` lets admin keys skip the per-key rate limit (the concurrency bound still holds)."),
+
         // Reports
         new("ExchangeRates:NbrFeedUrl", "https://www.bnr.ro/nbrfxrates.xml", false, RequiredIn.Nowhere, "The NBR reference-rate feed."),
 

@@ -19,12 +19,18 @@ public enum Access
 /// these keys are what scope data. Functions call <see cref="HandleAsync"/> (or its body and query forms), so the
 /// check, the body reading and the refused-input answer are written once.
 /// </summary>
-public sealed class CallerResolver(ApiKeyService keys)
+public sealed class CallerResolver(ApiKeyService keys, DatabaseWorkGate gate, KeyRateLimiter rateLimiter)
 {
     /// <summary>The caller, or the problem to answer with: exactly one of the two is set.</summary>
     public sealed record Resolution(Caller? Caller, IResult? Problem);
 
     public async Task<Resolution> ResolveAsync(HttpRequest request, Access access, CancellationToken ct)
+    {
+        var (caller, problem) = await AuthenticateAsync(request, ct);
+        return caller is null ? new(null, problem) : Authorize(caller, access);
+    }
+
+    private async Task<Resolution> AuthenticateAsync(HttpRequest request, CancellationToken ct)
     {
         var header = request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
@@ -33,25 +39,40 @@ public sealed class CallerResolver(ApiKeyService keys)
             return new(null, Problems.BearerKeyRequired("Send an API key as 'Authorization: Bearer <key>'."));
         }
         var caller = await keys.AuthenticateAsync(header[scheme.Length..].Trim(), ct);
-        if (caller is null)
-        {
-            return new(null, Problems.BearerKeyRequired("The API key is unknown, revoked or expired."));
-        }
-        return access switch
+        return caller is null ? new(null, Problems.BearerKeyRequired("The API key is unknown, revoked or expired.")) : new(caller, null);
+    }
+
+    private static Resolution Authorize(Caller caller, Access access) =>
+        access switch
         {
             Access.Admin when !caller.IsAdmin => new(null, Problems.Forbidden("This operation needs an admin key.")),
             Access.Agency when !caller.ReadsAllClients => new(null, Problems.Forbidden("This report is for the agency's admin and reporting keys.")),
             _ => new(caller, null),
         };
-    }
 
     /// <summary>Runs <paramref name="handle"/> for a caller with <paramref name="access"/>; anyone else gets the problem.
     /// Input a service refuses (<see cref="InvalidInputException"/>) becomes a 422 naming its fields; a change refused for
     /// the state it would change (<see cref="ConflictException"/>) a 409 naming its field. A client key's answer is its
-    /// <see cref="ClientView"/>, whatever the handler returned.</summary>
+    /// <see cref="ClientView"/>, whatever the handler returned. Every such request holds one of the instance's database
+    /// slots (<see cref="DatabaseWorkGate"/>: 503 when none frees in time) and spends one token of its key's bucket
+    /// (<see cref="KeyRateLimiter"/>: 429), refused or not.</summary>
     public async Task<IResult> HandleAsync(HttpRequest request, Access access, Func<Caller, Task<IResult>> handle, CancellationToken ct)
     {
-        var (caller, problem) = await ResolveAsync(request, access, ct);
+        using var slot = await gate.EnterAsync(ct);
+        if (slot is null)
+        {
+            return Problems.Busy(DatabaseWorkGate.RetryAfterSeconds);
+        }
+        var (caller, problem) = await AuthenticateAsync(request, ct);
+        if (caller is null)
+        {
+            return problem!;
+        }
+        if (rateLimiter.Refuse(caller) is { } retryAfter)
+        {
+            return Problems.TooManyRequests(retryAfter);
+        }
+        (caller, problem) = Authorize(caller, access);
         if (caller is null)
         {
             return problem!;

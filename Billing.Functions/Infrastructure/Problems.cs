@@ -73,6 +73,26 @@ public static class Problems
             detail: "The billing database could not be reached. Nothing was stored; retry later."),
         "Retry-After", retryAfterSeconds.ToString(CultureInfo.InvariantCulture));
 
+    /// <summary>This instance is at its bound of concurrent database work (<see cref="DatabaseWorkGate"/>): nothing was done.</summary>
+    public static IResult Busy(int retryAfterSeconds) => new WithHeader(
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Too busy",
+            detail: "This instance is at its limit of concurrent requests. Nothing was done; retry after the Retry-After header's seconds."),
+        "Retry-After", retryAfterSeconds.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The API key has spent its request rate (<see cref="KeyRateLimiter"/>); the header says when a request is allowed again.</summary>
+    public static IResult TooManyRequests(TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return new WithHeader(
+            TypedResults.Problem(
+                statusCode: StatusCodes.Status429TooManyRequests,
+                title: "Too many requests",
+                detail: $"This API key has used up its request rate. Retry after {seconds} s."),
+            "Retry-After", seconds);
+    }
+
     private sealed class WithHeader(IResult inner, string name, string value) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)

@@ -13,6 +13,7 @@ namespace Billing.Functions.Usage;
 public sealed class VapiWebhookFunction(
     EndOfCallReportIngestion ingestion,
     VapiWebhookAuthenticator authenticator,
+    DatabaseWorkGate gate,
     IOptions<VapiWebhookOptions> options,
     ILogger<VapiWebhookFunction> logger)
 {
@@ -45,6 +46,13 @@ public sealed class VapiWebhookFunction(
             return Refused();
         }
 
+        // Recording needs a connection: wait briefly for one of the instance's slots, else 503 (Vapi's backoffPlan retries).
+        using var slot = await gate.EnterAsync(ct);
+        if (slot is null)
+        {
+            logger.LogWarning("The webhook answered 503: the instance is at its bound of concurrent database work");
+            return Problems.Busy(DatabaseWorkGate.RetryAfterSeconds);
+        }
         EndOfCallReportIngestion.Result result;
         try
         {

@@ -34,6 +34,18 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
     }
 }
 
+internal sealed class ApiKeyRevisionConfiguration : IEntityTypeConfiguration<ApiKeyRevision>
+{
+    public void Configure(EntityTypeBuilder<ApiKeyRevision> entity)
+    {
+        entity.ToTable("ApiKeyRevision", t => t.HasCheckConstraint("CK_ApiKeyRevision_single", $"\"id\" = {ApiKeyRevision.SingleId}"));
+        entity.HasKey(r => r.Id);
+        entity.Property(r => r.Id).HasColumnName("id").ValueGeneratedNever();
+        entity.Property(r => r.Revision).HasColumnName("revision");
+        entity.HasData(new ApiKeyRevision { Id = ApiKeyRevision.SingleId, Revision = 0 });
+    }
+}
+
 internal sealed class ExchangeRateConfiguration : IEntityTypeConfiguration<ExchangeRate>
 {
     public void Configure(EntityTypeBuilder<ExchangeRate> entity)

@@ -93,6 +93,31 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.Access.ApiKeyRevision", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Revision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ApiKeyRevision", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_ApiKeyRevision_single", "\"id\" = 1");
+                        });
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Revision = 0L
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
