@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Billing.Domain.Data.Migrations
 {
     [DbContext(typeof(BillingDbContext))]
-    [Migration("20261203130144_TrackApiKeyRevocations")]
+    [Migration("20261203140500_TrackApiKeyRevocations")]
     partial class TrackApiKeyRevocations
     {
         /// <inheritdoc />
