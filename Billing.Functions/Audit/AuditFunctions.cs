@@ -43,7 +43,7 @@ public sealed class AuditFunctions(AuditHistory history, BillingDbContext db, Ca
 }
 
 /// <summary>One change as the histories show it: before/after are the changed fields as JSON objects.</summary>
-public sealed record AuditView(long Id, string OccurredAt, string Actor, string Entity, string EntityId, string Action, string? ClientId,
+public sealed record AuditView(long Id, string OccurredAt, [property: AgencyOnly] string Actor, string Entity, string EntityId, string Action, string? ClientId,
     Guid? InvoiceId, JsonElement? Before, JsonElement? After, string? Reason)
 {
     public static AuditView From(AuditRecord r) => new(r.Id, Formats.Instant(r.OccurredAt), r.Actor, r.Entity, r.EntityId, r.Action,
