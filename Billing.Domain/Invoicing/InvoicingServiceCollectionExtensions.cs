@@ -10,7 +10,10 @@ public static class InvoicingServiceCollectionExtensions
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<Usage.VapiReconciliation>();
         services.AddScoped<InvoiceNumbers>();
+        services.AddScoped<DuePeriodQuery>();
         services.AddScoped<InvoiceIssuer>();
+        services.AddScoped<OverdueInvoices>();
+        services.AddScoped<Payments.CreditApplication>();
         services.AddScoped<BillingCycle>();
         services.AddScoped<InvoiceQueries>();
         services.AddScoped<Pdf.InvoiceDocuments>();
