@@ -23,6 +23,7 @@ internal static class CliApp
             AuditCommands.Create(environment),
             PaymentCommands.Create(environment),
             RateCommands.Create(environment),
+            VatRateCommands.Create(environment),
             OutboxCommands.Create(environment),
         };
         var invocation = new InvocationConfiguration { Output = environment.Out, Error = environment.Error, EnableDefaultExceptionHandler = false };

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Billing.Cli.Demo;
+using Billing.Domain.Audit;
 using Billing.Domain.Clients;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Outbox;
+using Billing.Domain.Parties;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Cli;
@@ -44,6 +46,13 @@ internal static class DemoCommand
 
             await using var scope = services.CreateAsyncScope();
             var sp = scope.ServiceProvider;
+            var issuers = sp.GetRequiredService<IssuerService>();
+            if (await issuers.FindAsync(ct) is null)
+            {
+                await issuers.SetAsync(DemoMonth.Issuer, Actor.CurrentCliUser(), ct);
+            }
+            var issuer = (await issuers.FindAsync(ct))!;
+            o.WriteLine($"Issuer: {issuer.LegalName} ({issuer.VatId ?? issuer.FiscalCode}); change it with 'billing issuer set'.");
             var added = 0;
             foreach (var c in DemoMonth.Clients)
             {
@@ -57,6 +66,7 @@ internal static class DemoCommand
                     BillingDay = c.BillingDay,
                     BillingStartDate = new DateOnly(Year, Month, 1),
                     Assistants = [new ClientAssistant { VapiId = c.AssistantId, ClientId = c.ClientId }],
+                    Buyer = DemoMonth.Buyers[c.ClientId],
                 }, ct) ? 1 : 0;
             }
             o.WriteLine($"Clients: {DemoMonth.Clients.Length} sample clients ({added} added now).");

@@ -18,7 +18,9 @@ internal static class InvoiceCommands
         var period = new Option<string?>("--period") { Description = "Billing period, YYYY-MM." };
         var client = new Option<string?>("--client") { Description = "One client's invoices." };
         var json = new Option<bool>("--json") { Description = "Print JSON for scripts." };
-        var list = new Command("list", "List invoices.") { status, period, client, json };
+        var notExportable = new Option<bool>("--not-exportable")
+        { Description = "Only invoices e-Factura cannot take yet, with what each lacks (exit 1 when there are any)." };
+        var list = new Command("list", "List invoices.") { status, period, client, json, notExportable };
         list.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
         {
             InvoiceStatus? wanted = parse.GetValue(status) is { } s
@@ -29,6 +31,10 @@ internal static class InvoiceCommands
                 throw new ArgumentException($"--period must be YYYY-MM, not '{p}'.");
             }
             var invoices = await services.GetRequiredService<InvoiceQueries>().ListAsync(wanted, parse.GetValue(period), parse.GetValue(client), ct);
+            if (parse.GetValue(notExportable))
+            {
+                invoices = invoices.Where(i => !i.Exportable).ToList();
+            }
             if (parse.GetValue(json))
             {
                 Output.WriteJson(environment.Out, invoices.Select(i => new
@@ -45,17 +51,28 @@ internal static class InvoiceCommands
                     FixedFee = Amount(i.FixedFee),
                     LateUsageAmount = Amount(i.LateUsageAmount),
                     Total = Amount(i.Total),
+                    NetAmount = i.NetAmount is { } net ? Amount(net) : null,
+                    VatAmount = i.VatAmount is { } vat ? Amount(vat) : null,
+                    i.VatCategory,
+                    i.IssueDate,
+                    i.MissingFields,
                     i.Currency,
                     Status = TextEnum.ToText(i.Status, TextCase.Upper),
                     i.DueDate,
                     i.Reconciled,
                 }));
             }
+            else if (parse.GetValue(notExportable))
+            {
+                Output.WriteTable(environment.Out, ["number", "client", "period", "total", "cur", "missing"], invoices.Select(i => (IReadOnlyList<string>)
+                    [i.Number ?? "", i.ClientId, i.Period, Amount(i.Total), i.Currency, string.Join(", ", i.MissingFields)]));
+            }
             else
             {
                 WriteTable(environment.Out, invoices);
             }
-            return ExitCodes.Success;
+            // A script (or an operator before the e-Factura deadline) can tell from the exit code that something waits.
+            return parse.GetValue(notExportable) && invoices.Count > 0 ? ExitCodes.Failure : ExitCodes.Success;
         }));
         var number = new Argument<string>("number") { Description = "The invoice number, e.g. VAI-2025-000001." };
         var output = new Option<FileInfo>("--out") { Description = "The file to write the PDF to.", Required = true };

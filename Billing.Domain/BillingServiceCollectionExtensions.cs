@@ -11,6 +11,7 @@ using Billing.Domain.Settings;
 using Billing.Domain.Telemetry;
 using Billing.Domain.Usage;
 using Billing.Domain.Vapi;
+using Billing.Domain.Vat;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,6 +65,10 @@ public static class BillingServiceCollectionExtensions
         services.AddScoped<IdempotencyKeys>();
         services.AddScoped<BankStatements>();
         services.AddScoped<IssuerService>();
+        services.AddOptions<VatOptions>().Bind(configuration.GetSection(VatOptions.Section))
+            .Validate(o => Enum.IsDefined(o.TaxPoint), "Billing:TaxPoint must be ServicePeriodEnd or IssueDate.").ValidateOnStart();
+        services.AddScoped<VatRateTable>();
+        services.AddScoped<InvoiceTaxes>();
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<ApiKeyUsage>();
         services.AddScoped<ApiKeyService>();

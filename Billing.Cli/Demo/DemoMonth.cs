@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Billing.Domain.Parties;
 
 namespace Billing.Cli.Demo;
 
@@ -25,6 +26,22 @@ internal static class DemoMonth
         new("salon_bella", "Salon Bella", "programari@salon-bella.test", 300.00m, 0.62m, 1, "asst_salon_bella_01", "7c41d2e0-5b8f-4f0a-b3d9-6e2a1c9f8b32", 30,
             ["checkAvailability", "bookAppointment"]),
     ];
+
+    /// <summary>The demo agency as issuer: a VAT payer in Bucharest (sample identifiers with valid check digits).</summary>
+    public static readonly IssuerDetails Issuer = new("Agenția Demo Voce SRL", "RO18547290", VatPayer: true, VatOnReceipt: false, "J40/1234/2020",
+        new PostalAddress("Str. Lipscani 10", "SECTOR3", "RO-B", "030031"), "RO49AAAA1B31007593840000", "Banca Demo", "facturi@agentia-demo.test",
+        "+40 21 000 0000", null);
+
+    /// <summary>Each sample client as buyer, complete, so the demo's invoices are exportable.</summary>
+    public static readonly IReadOnlyDictionary<string, BuyerDetails> Buyers = new Dictionary<string, BuyerDetails>
+    {
+        ["dr_serban"] = new("Cabinet Medical Dr. Șerban SRL", "RO14399840", "J12/345/2019",
+            new PostalAddress("Str. Memorandumului 1", "Cluj-Napoca", "RO-CJ", "400114"), "contabilitate@clinica-serban.test"),
+        ["farmacia_verde"] = new("Farmacia Verde SRL", "6859662", "J40/6789/2015",
+            new PostalAddress("Bd. Unirii 5", "SECTOR4", "RO-B", "040105"), "contabilitate@farmacia-verde.test"),
+        ["salon_bella"] = new("Salon Bella SRL", "4221306", "J22/111/2021",
+            new PostalAddress("Str. Lăpușneanu 3", "Iași", "RO-IS", "700057"), "programari@salon-bella.test"),
+    };
 
     private const string OrgId = "4c562c78-0a7e-4d7a-9b65-2f1e8c3d5a90";
     private static readonly TimeZoneInfo Bucharest = TimeZoneInfo.FindSystemTimeZoneById("Europe/Bucharest");

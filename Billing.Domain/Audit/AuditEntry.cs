@@ -38,4 +38,5 @@ public static class AuditEntities
     public const string ApiKey = "apiKey";
     public const string CreditNote = "creditNote";
     public const string ClientCredit = "clientCredit";
+    public const string VatRate = "vatRate";
 }

@@ -57,10 +57,7 @@ public sealed class Client
 
     public BuyerDetails Buyer
     {
-        get => new(LegalName, FiscalCode, TradeRegisterNumber,
-            Street is null && City is null && County is null && PostalCode is null && Country == PostalAddress.Romania
-                ? null : new PostalAddress(Street, City, County, PostalCode, Country),
-            BillingEmail);
+        get => new(LegalName, FiscalCode, TradeRegisterNumber, PostalAddress.FromColumns(Street, City, County, PostalCode, Country), BillingEmail);
         set
         {
             (LegalName, FiscalCode, TradeRegisterNumber, BillingEmail) = (value.LegalName, value.FiscalCode, value.TradeRegisterNumber, value.BillingEmail);

@@ -8,6 +8,7 @@ using Billing.Domain.Parties;
 using Billing.Domain.Payments;
 using Billing.Domain.Reports;
 using Billing.Domain.Usage;
+using Billing.Domain.Vat;
 using Microsoft.EntityFrameworkCore;
 
 namespace Billing.Domain.Data;
@@ -34,6 +35,9 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<InvoicePdf> InvoicePdfs => Set<InvoicePdf>();
     public DbSet<Issuer> Issuers => Set<Issuer>();
+    public DbSet<Parties.InvoiceParty> InvoiceParties => Set<Parties.InvoiceParty>();
+    public DbSet<InvoiceVatBreakdown> InvoiceVatBreakdowns => Set<InvoiceVatBreakdown>();
+    public DbSet<VatRate> VatRates => Set<VatRate>();
 
     /// <summary>Refuses values their columns cannot hold before anything is sent (<see cref="ColumnLimits"/>).</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)

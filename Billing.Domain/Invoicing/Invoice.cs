@@ -1,3 +1,6 @@
+using Billing.Domain.Parties;
+using Billing.Domain.Vat;
+
 namespace Billing.Domain.Invoicing;
 
 public enum InvoiceStatus { Pending, Paid, Overdue, Cancelled }
@@ -65,10 +68,38 @@ public sealed class Invoice
     public DateTimeOffset? UsageFrom { get; set; }
     public DateTimeOffset? UsageTo { get; set; }
 
+    // VAT and parties (Billing.Domain/Vat/InvoiceTaxes): null on invoices issued before VAT was computed, or without an issuer.
+    /// <summary>Issue date in the issuer's zone (Europe/Bucharest), EN 16931 BT-2.</summary>
+    public DateOnly? IssueDate { get; set; }
+    /// <summary>Whether the line amounts above are before VAT or include it (the client's basis at issue).</summary>
+    public PriceBasis? PriceBasis { get; set; }
+    /// <summary>The tax point of the period's own lines (fee and minutes); late lines carry their own.</summary>
+    public DateOnly? TaxPoint { get; set; }
+    /// <summary>EN 16931 category of every line: <c>S</c>, <c>O</c> or <c>AE</c>.</summary>
+    public string? VatCategory { get; set; }
+    /// <summary>The rate (percent) of the period's own lines.</summary>
+    public decimal? VatRate { get; set; }
+    /// <summary>Net of the fee and of the minutes lines (equal to the amounts on a net basis, allocated on a gross one).</summary>
+    public decimal? FixedFeeNet { get; set; }
+    public decimal? MinutesNet { get; set; }
+    /// <summary>BT-109, BT-110, BT-112; <see cref="Total"/> (<c>totalDePlata</c>) equals <see cref="GrossAmount"/>.</summary>
+    public decimal? NetAmount { get; set; }
+    public decimal? VatAmount { get; set; }
+    public decimal? GrossAmount { get; set; }
+    /// <summary>BT-111 for a non-RON invoice, at the BNR rate of <see cref="VatExchangeRateDate"/>.</summary>
+    public decimal? VatAmountRon { get; set; }
+    public decimal? VatExchangeRate { get; set; }
+    public DateOnly? VatExchangeRateDate { get; set; }
+    /// <summary>What e-Factura needs that the invoice lacks (<c>issuer</c>, <c>buyer.fiscalCode</c>...); empty = exportable.</summary>
+    public string[] MissingFields { get; set; } = [];
+    public bool Exportable => MissingFields.Length == 0;
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
     public List<InvoiceLateUsage> LateUsage { get; set; } = [];
+    public List<InvoiceVatBreakdown> VatBreakdown { get; set; } = [];
+    public List<InvoiceParty> Parties { get; set; } = [];
 }
 
 /// <summary>Calls of an already invoiced period that arrived after its invoice, billed on a later invoice.</summary>
@@ -79,6 +110,10 @@ public sealed class InvoiceLateUsage
     public int Calls { get; set; }
     public decimal Minutes { get; set; }
     public decimal Amount { get; set; }
+    /// <summary>The line's net, VAT rate (its own period's tax point) and tax point; null before VAT was computed.</summary>
+    public decimal? Net { get; set; }
+    public decimal? VatRate { get; set; }
+    public DateOnly? TaxPoint { get; set; }
 }
 
 /// <summary>The next free number of an invoice series in a year; taken under a row lock, so numbers have no gaps.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
+using Billing.Domain.Vat;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -15,7 +16,7 @@ namespace Billing.Domain.Invoicing;
 /// preview (an open period, which no run invoices) neither waits for the
 /// cycle's lock nor takes a number.
 /// </summary>
-public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSource, InvoiceNumbers numbering)
+public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSource, InvoiceNumbers numbering, InvoiceTaxes taxes)
 {
     /// <summary>Serialises billing runs across instances; transaction-scoped, so it also works behind PgBouncer.</summary>
     private const long CycleLockKey = 0x42_696C_6C69_6E67; // "Billing"
@@ -142,6 +143,8 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
         }
 
         var ids = inserted.Select(i => i.Id).ToList();
+        // VAT, the party copies and what e-Factura still lacks, in this transaction (Vat/InvoiceTaxes).
+        await taxes.AssessAsync(ids, issuedAt, ct);
         var drafts = await db.Invoices.AsNoTracking().Include(i => i.LateUsage).Where(i => ids.Contains(i.Id))
             .OrderBy(i => i.PeriodStart).ThenBy(i => i.ClientId) // the numbering order
             .Select(i => new InvoiceDraft(i.Id, i.Number, i.ClientId, i.Period, i.PeriodStart, i.PeriodEnd, i.Minutes, i.TotalCalls,

@@ -17,6 +17,11 @@ public sealed record PostalAddress(string? Street, string? City, string? County,
 
     public bool IsRomanian => Country == Romania;
 
+    /// <summary>The address stored in these columns, or none when nothing is (a Romanian default country alone is no address).</summary>
+    public static PostalAddress? FromColumns(string? street, string? city, string? county, string? postalCode, string country) =>
+        street is null && city is null && county is null && postalCode is null && country == Romania
+            ? null : new PostalAddress(street, city, county, postalCode, country);
+
     /// <summary>Trimmed, blanks as null, codes upper case (<c>ro-cj</c> → <c>RO-CJ</c>, <c>sector1</c> → <c>SECTOR1</c>).</summary>
     public PostalAddress Normalized()
     {

@@ -8,7 +8,9 @@ namespace Billing.Domain.Reports;
 public sealed record InvoiceRow(Guid Id, string? Number, string ClientId, string? ClientName, string Period, DateOnly? PeriodStart,
     DateOnly? PeriodEnd, decimal Minutes, int TotalCalls, int SuccessfulCalls, decimal MinutesAmount, decimal FixedFee,
     decimal LateUsageAmount, decimal Total, string Currency, InvoiceStatus Status, DateOnly DueDate, DateTimeOffset IssuedAt,
-    DateTimeOffset? PaidAt, bool Reconciled, DateTimeOffset CreatedAt, decimal AmountPaid, decimal CreditApplied, decimal AmountDue);
+    DateTimeOffset? PaidAt, bool Reconciled, DateTimeOffset CreatedAt, decimal AmountPaid, decimal CreditApplied, decimal AmountDue,
+    decimal? NetAmount = null, decimal? VatAmount = null,
+    DateOnly? IssueDate = null, string? VatCategory = null, string[]? MissingFields = null);
 
 /// <summary>Filters of <c>GET /invoices</c>; periods are <c>YYYY-MM</c> and inclusive, due dates exclusive.</summary>
 public sealed record InvoiceFilter(
@@ -18,7 +20,8 @@ public sealed record InvoiceFilter(
     string? PeriodTo = null,
     DateOnly? DueBefore = null,
     DateOnly? DueAfter = null,
-    DateTimeOffset? CreatedSince = null);
+    DateTimeOffset? CreatedSince = null,
+    bool? Exportable = null);
 
 public enum InvoiceSortKey { CreatedAt, DueDate, Period, Total }
 

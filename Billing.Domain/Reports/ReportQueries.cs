@@ -20,7 +20,7 @@ public sealed class ReportQueries(ReportingDatabase database)
     private const string InvoiceColumns = """
         "id", "number", "clientId", "clientName", "perioada", "periodStart", "periodEnd", "minuteTotale", "totalCalls", "successfulCalls",
         "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "currency", "status", "dueDate", "issuedAt", "paidAt", "reconciled", "createdAt",
-        "amountPaid", "creditApplied", "amountDue"
+        "amountPaid", "creditApplied", "amountDue", "netAmount", "vatAmount", "issueDate", "vatCategory", "missingFields"
         """;
 
     /// <summary>Client keys read only their client's rows; admin and reporting keys read all.</summary>
@@ -90,6 +90,10 @@ public sealed class ReportQueries(ReportingDatabase database)
         {
             query.Where("\"createdAt\" >= {0}", since.ToUniversalTime());
         }
+        if (filter.Exportable is { } exportable)
+        {
+            query.Where(exportable ? "cardinality(\"missingFields\") = 0" : "cardinality(\"missingFields\") > 0");
+        }
     }
 
     private static string SortValue(SqlQuery query, InvoiceSortKey key, string value)
@@ -144,12 +148,14 @@ public sealed class ReportQueries(ReportingDatabase database)
         var query = Scope(new SqlQuery(), caller, "\"clientId\"");
         AddFilter(query, new InvoiceFilter(Status: status, PeriodFrom: from, PeriodTo: to));
         query.Build($"""
-            SELECT "currency", "perioada", count(*)::int, sum("costMinute"), sum("taxaFixa"), sum("lateUsageAmount"), sum("totalDePlata")
+            SELECT "currency", "perioada", count(*)::int, sum("costMinute"), sum("taxaFixa"), sum("lateUsageAmount"), sum("totalDePlata"),
+                   -- Invoices issued before VAT (or without an issuer) carry none: their amount to pay is their net.
+                   sum(COALESCE("netAmount", "totalDePlata")), sum(COALESCE("vatAmount", 0))
             FROM "Factura" {query.WhereClause}
             GROUP BY "currency", "perioada" ORDER BY "currency", "perioada"
             """);
         return database.QueryAsync(query, r => new RevenueRow(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetDecimal(3), r.GetDecimal(4),
-            r.GetDecimal(5), r.GetDecimal(6)), ct);
+            r.GetDecimal(5), r.GetDecimal(6), r.GetDecimal(7), r.GetDecimal(8)), ct);
     }
 
     /// <summary>The seed's "top clients": a period's invoices by amount, with their minutes.</summary>
@@ -372,7 +378,10 @@ public sealed class ReportQueries(ReportingDatabase database)
         r.GetString(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateOnly>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateOnly>(6), r.GetDecimal(7),
         r.GetInt32(8), r.GetInt32(9), r.GetDecimal(10), r.GetDecimal(11), r.GetDecimal(12), r.GetDecimal(13), r.GetString(14),
         ParseStatus(r.GetString(15)), r.GetFieldValue<DateOnly>(16), r.GetFieldValue<DateTimeOffset>(17), NullableInstant(r, 18), r.GetBoolean(19),
-        r.GetFieldValue<DateTimeOffset>(20), r.GetDecimal(21), r.GetDecimal(22), r.GetDecimal(23));
+        r.GetFieldValue<DateTimeOffset>(20), r.GetDecimal(21), r.GetDecimal(22), r.GetDecimal(23), NullableDecimal(r, 24), NullableDecimal(r, 25),
+        r.IsDBNull(26) ? null : r.GetFieldValue<DateOnly>(26), NullableString(r, 27), r.GetFieldValue<string[]>(28));
+
+    private static decimal? NullableDecimal(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDecimal(i);
 
     private static InvoiceStatus ParseStatus(string text) => TextEnum.Parse<InvoiceStatus>(text);
 

@@ -6,7 +6,7 @@ namespace Billing.Domain.Reports;
 
 /// <summary>Invoiced totals of one currency and period.</summary>
 public sealed record RevenueRow(string Currency, string Period, int Invoices, decimal MinutesAmount, decimal FixedFees,
-    decimal LateUsageAmount, decimal Total);
+    decimal LateUsageAmount, decimal Total, decimal Net, decimal Vat);
 
 public sealed record TopClientRow(string ClientId, string? ClientName, string Period, decimal Total, string Currency, decimal Minutes,
     int TotalCalls, InvoiceStatus Status);

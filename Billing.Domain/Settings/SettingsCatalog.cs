@@ -75,6 +75,8 @@ public static class SettingsCatalog
         new("Billing:BatchSize", "20000", false, RequiredIn.Nowhere, "Clients per set-based invoicing statement; each batch reads its periods' calls once."),
         new("Billing:ReconciliationEnabled", "true", false, RequiredIn.Nowhere, "Reconcile with Vapi's `GET /call` before invoicing."),
         new("Billing:ReconciliationIntervalHours", "24", false, RequiredIn.Nowhere, "Reconcile at least this often, even when nothing is due."),
+        new("Billing:TaxPoint", "ServicePeriodEnd", false, RequiredIn.Nowhere,
+            "Which day picks a line's VAT rate: `ServicePeriodEnd` (its period's last day) or `IssueDate`. Sources read the Fiscal Code differently for continuous services: confirm with an accountant."),
 
         // Outbox and e-mail
         new("OutboxSchedule", null, false, RequiredIn.Everywhere,

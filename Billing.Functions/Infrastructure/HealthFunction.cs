@@ -1,5 +1,6 @@
 using Billing.Domain.Data;
 using Billing.Domain.Outbox;
+using Billing.Domain.Vat;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace Billing.Functions.Infrastructure;
 /// fares. Anonymous callers (probes, load balancers) learn only up, degraded or down; the details (pending migration
 /// names, outbox figures and disabled kinds) are for an admin key.
 /// </summary>
-public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, CallerResolver callers, ILogger<HealthFunction> logger)
+public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, InvoiceTaxes taxes, CallerResolver callers, ILogger<HealthFunction> logger)
 {
     public const string Up = "up";
     public const string Degraded = "degraded";
@@ -19,7 +20,11 @@ public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, Ca
     /// <summary>What an anonymous caller sees.</summary>
     public sealed record HealthStatus(string Status);
 
-    public sealed record HealthReport(string Status, string Database, IReadOnlyList<string> PendingMigrations, OutboxHealth? Outbox);
+    public sealed record HealthReport(string Status, string Database, IReadOnlyList<string> PendingMigrations, OutboxHealth? Outbox,
+        EFacturaHealth? EFactura = null);
+
+    /// <summary>Invoices e-Factura cannot take yet (they need an operator: an issuer, a client's buyer details, a rate); the instance stays ready.</summary>
+    public sealed record EFacturaHealth(bool IssuerSet, int NotExportable);
 
     /// <summary>Dead letters and a growing oldest age need an operator; they do not make the instance unready.</summary>
     public sealed record OutboxHealth(int Pending, int Dead, double? OldestPendingAgeSeconds, IReadOnlyDictionary<string, string> Off);
@@ -44,8 +49,10 @@ public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, Ca
                 return TypedResults.Ok(new HealthStatus(Up));
             }
             var figures = await outbox.HealthAsync(cancellationToken);
+            var (issuerSet, notExportable) = await taxes.HealthAsync(cancellationToken);
             return TypedResults.Ok(new HealthReport(Up, "ok", pending, new OutboxHealth(figures.Pending, figures.Dead,
-                figures.OldestPendingAge is { } age ? Math.Round(age.TotalSeconds) : null, figures.DisabledKinds)));
+                figures.OldestPendingAge is { } age ? Math.Round(age.TotalSeconds) : null, figures.DisabledKinds),
+                new EFacturaHealth(issuerSet, notExportable)));
         }
         catch (Exception exception) when (DatabaseFaults.IsUnavailable(exception, cancellationToken))
         {

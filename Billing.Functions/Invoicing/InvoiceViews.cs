@@ -8,12 +8,15 @@ namespace Billing.Functions.Invoicing;
 public sealed record InvoiceSummaryView(Guid Id, string? Number, string ClientId, string? ClientName, string Period, string? PeriodStart,
     string? PeriodEnd, string Minutes, int TotalCalls, int SuccessfulCalls, string MinutesAmount, string FixedFee, string LateUsageAmount,
     string Total, string Currency, string Status, string DueDate, string IssuedAt, string? PaidAt, bool Reconciled, string CreatedAt,
-    string AmountPaid, string CreditApplied, string AmountDue)
+    string AmountPaid, string CreditApplied, string AmountDue,
+    string? IssueDate, string? NetAmount, string? VatAmount, string? VatCategory, bool Exportable, IReadOnlyList<string> MissingFields)
 {
     public static InvoiceSummaryView From(InvoiceRow i) => new(i.Id, i.Number, i.ClientId, i.ClientName, i.Period, Date(i.PeriodStart),
         Date(i.PeriodEnd), Quantity(i.Minutes), i.TotalCalls, i.SuccessfulCalls, Money(i.MinutesAmount), Money(i.FixedFee),
         Money(i.LateUsageAmount), Money(i.Total), i.Currency, Upper(i.Status), Date(i.DueDate), Instant(i.IssuedAt), Instant(i.PaidAt),
-        i.Reconciled, Instant(i.CreatedAt), Money(i.AmountPaid), Money(i.CreditApplied), Money(i.AmountDue));
+        i.Reconciled, Instant(i.CreatedAt), Money(i.AmountPaid), Money(i.CreditApplied), Money(i.AmountDue),
+        Date(i.IssueDate), Money(i.NetAmount), Money(i.VatAmount), i.VatCategory,
+        i.MissingFields is not { Length: > 0 }, i.MissingFields ?? []);
 }
 
 /// <summary>One invoice with its late-usage lines and payments.</summary>

@@ -19,7 +19,8 @@ public sealed class ReportFunctions(ReportQueries reports, CallerResolver caller
                 var revenue = await reports.RevenueAsync(caller, from, to, status, ct);
                 var rows = revenue.Select(RevenueView.From).ToList();
                 var totals = revenue.GroupBy(r => r.Currency)
-                    .Select(g => new RevenueTotalView(g.Key, g.Sum(r => r.Invoices), Formats.Money(g.Sum(r => r.Total)))).ToList();
+                    .Select(g => new RevenueTotalView(g.Key, g.Sum(r => r.Invoices), Formats.Money(g.Sum(r => r.Total)),
+                        Formats.Money(g.Sum(r => r.Net)), Formats.Money(g.Sum(r => r.Vat)))).ToList();
                 return q.Csv ? q.List(rows) : TypedResults.Ok(new RevenueReportView(rows, totals));
             });
         }, ct);

@@ -2,17 +2,18 @@ using static Billing.Functions.Infrastructure.Formats;
 
 namespace Billing.Functions.Reports;
 
+/// <summary><c>total</c> is the gross amount to pay (net + VAT); invoices without VAT count their total as net.</summary>
 public sealed record RevenueView(string Currency, string Period, int Invoices, string MinutesAmount, string FixedFees, string LateUsageAmount,
-    string Total)
+    string Total, string Net, string Vat)
 {
     public static RevenueView From(RevenueRow r) => new(r.Currency, r.Period, r.Invoices, Money(r.MinutesAmount), Money(r.FixedFees),
-        Money(r.LateUsageAmount), Money(r.Total));
+        Money(r.LateUsageAmount), Money(r.Total), Money(r.Net), Money(r.Vat));
 }
 
 /// <summary>Revenue per currency and period, and each currency's totals over the range (currencies are never added together).</summary>
 public sealed record RevenueReportView(IReadOnlyList<RevenueView> Periods, IReadOnlyList<RevenueTotalView> Totals);
 
-public sealed record RevenueTotalView(string Currency, int Invoices, string Total);
+public sealed record RevenueTotalView(string Currency, int Invoices, string Total, string Net, string Vat);
 
 public sealed record TopClientView(string ClientId, string? ClientName, string Period, string Total, string Currency, string Minutes, int TotalCalls,
     string Status)

@@ -24,7 +24,9 @@ public sealed class DemoCommandTests(TestDatabase database) : IClassFixture<Test
             .Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("message"))
             .Where(m => m.GetProperty("call").GetProperty("assistantId").GetString() == "asst_clinica_serban_01" && m.TryGetProperty("startedAt", out _))
             .Sum(m => Math.Ceiling((decimal)(m.GetProperty("endedAt").GetDateTimeOffset() - m.GetProperty("startedAt").GetDateTimeOffset()).TotalMilliseconds / 60000m));
-        var expected = Math.Round(minutes * 0.56m, 2, MidpointRounding.AwayFromZero) + 800m;
+        var net = Math.Round(minutes * 0.56m, 2, MidpointRounding.AwayFromZero) + 800m;
+        // The demo's issuer is a VAT payer: the amount to pay is the net plus 21% (one breakdown, rounded once).
+        var expected = net + Math.Round(net * 0.21m, 2, MidpointRounding.AwayFromZero);
 
         var first = await Cli.RunAsync("demo");
 
@@ -33,12 +35,14 @@ public sealed class DemoCommandTests(TestDatabase database) : IClassFixture<Test
         Assert.Matches($@"dr_serban\s+2025-11\s+{minutes}\s+.*\s{expected:0.00}\s+RON\s+PENDING", first.Out);
         Assert.Contains($"E-mail: 3 invoice e-mails sent now (0 dead-lettered); read them at the configured SMTP server (127.0.0.1)", first.Out);
         var serban = Assert.Single(_smtp.Received, m => m.To.Mailboxes.Single().Address == "receptie@clinica-serban.test");
-        Assert.Contains($"{expected:0.00}".Replace('.', ','), serban.Subject);
+        Assert.Contains(expected.ToString("#,##0.00", System.Globalization.CultureInfo.GetCultureInfo("ro-RO")), serban.Subject);
         Assert.Equal(["contabilitate@farmacia-verde.test", "programari@salon-bella.test", "receptie@clinica-serban.test"],
             _smtp.Received.Select(m => m.To.Mailboxes.Single().Address).Order());
         await using (var db = database.CreateContext())
         {
-            Assert.Equal(expected, (await db.Invoices.SingleAsync(i => i.ClientId == "dr_serban")).Total);
+            var invoice = await db.Invoices.SingleAsync(i => i.ClientId == "dr_serban");
+            Assert.Equal((net, expected), (invoice.NetAmount, invoice.Total));
+            Assert.Empty(invoice.MissingFields);
         }
 
         var second = await Cli.RunAsync("demo");

@@ -24,6 +24,8 @@ public sealed class FunctionsMetadataTests
         ["GetInvoicePdf"] = ("httpTrigger", "get", "invoices/{id}/pdf"),
         ["GetIssuer"] = ("httpTrigger", "get", "issuer"),
         ["SetIssuer"] = ("httpTrigger", "put", "issuer"),
+        ["ListVatRates"] = ("httpTrigger", "get", "vat-rates"),
+        ["SetVatRate"] = ("httpTrigger", "put", "vat-rates"),
         ["ListClientInvoices"] = ("httpTrigger", "get", "clients/{clientId}/invoices"),
         ["RevenueReport"] = ("httpTrigger", "get", "reports/revenue"),
         ["TopClientsReport"] = ("httpTrigger", "get", "reports/top-clients"),

@@ -8,6 +8,7 @@ using Billing.Functions.Parties;
 using Billing.Functions.Payments;
 using Billing.Functions.Reports;
 using Billing.Functions.Usage;
+using Billing.Functions.Vat;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -62,6 +63,8 @@ public sealed class Api(IServiceProvider services)
         new("PATCH", "/api/clients/{clientId}", "UpdateClient", (s, r, v) => Function<ClientFunctions>(s).UpdateClient(r, v["clientId"], default)),
         new("GET", "/api/issuer", "GetIssuer", (s, r, _) => Function<IssuerFunctions>(s).GetIssuer(r, default)),
         new("PUT", "/api/issuer", "SetIssuer", (s, r, _) => Function<IssuerFunctions>(s).SetIssuer(r, default)),
+        new("GET", "/api/vat-rates", "ListVatRates", (s, r, _) => Function<VatRateFunctions>(s).ListVatRates(r, default)),
+        new("PUT", "/api/vat-rates", "SetVatRate", (s, r, _) => Function<VatRateFunctions>(s).SetVatRate(r, default)),
         new("GET", "/api/keys", "ListKeys", (s, r, _) => Function<KeyFunctions>(s).ListKeys(r, default)),
         new("POST", "/api/keys", "CreateKey", (s, r, _) => Function<KeyFunctions>(s).CreateKey(r, default)),
         new("DELETE", "/api/keys/{id}", "RevokeKey", (s, r, v) => Function<KeyFunctions>(s).RevokeKey(r, v["id"], default)),

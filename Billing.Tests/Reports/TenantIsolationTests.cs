@@ -42,6 +42,8 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
             ("GET", "/api/payments?limit=500", null),
             ("GET", $"/api/payments?invoiceId={invoicesB[0]}", null),
             ("GET", $"/api/payments?clientId={world.B}", null),
+            ("GET", "/api/invoices?exportable=false", null),
+            ("GET", $"/api/clients/{world.B}/invoices?exportable=false", null),
         ]).ToList();
 
         var visited = new HashSet<(string, string)>();
@@ -192,6 +194,8 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
         ("PATCH", $"/api/clients/{clientId}", """{"active":false}"""),
         ("GET", "/api/issuer", null),
         ("PUT", "/api/issuer", """{"legalName":"Evil SRL","fiscalCode":"18547290","vatPayer":false,"vatExemptionReason":"x"}"""),
+        ("GET", "/api/vat-rates", null),
+        ("PUT", "/api/vat-rates", """{"kind":"standard","percent":1,"validFrom":"2030-01-01"}"""),
         ("GET", "/api/keys", null),
         ("POST", "/api/keys", $$"""{"name":"x","scope":"client","clientId":"{{clientId}}"}"""),
         ("DELETE", $"/api/keys/{Guid.NewGuid()}", null),

@@ -1,6 +1,8 @@
 using Billing.Domain.Clients;
 using Billing.Domain.Common;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Parties;
+using Billing.Domain.Vat;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -18,7 +20,17 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
             t.HasTextCheck<Usage.MinuteRounding>("minuteRounding", TextCase.Lower);
             t.HasCheckConstraint("CK_Factura_perioada", "\"perioada\" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'");
             t.HasCheckConstraint("CK_Factura_successfulCalls", "\"successfulCalls\" <= \"totalCalls\"");
-            t.HasCheckConstraint("CK_Factura_totalDePlata", "\"totalDePlata\" = \"costMinute\" + \"taxaFixa\" + \"lateUsageAmount\"");
+            // Without VAT the amount to pay is the lines; with it, the gross, and the lines are the net or the gross by the price basis.
+            t.HasCheckConstraint("CK_Factura_totalDePlata", "CASE WHEN \"grossAmount\" IS NULL THEN \"totalDePlata\" = \"costMinute\" + \"taxaFixa\" + \"lateUsageAmount\" " +
+                "ELSE \"totalDePlata\" = \"grossAmount\" AND \"netAmount\" + \"vatAmount\" = \"grossAmount\" " +
+                "AND \"costMinute\" + \"taxaFixa\" + \"lateUsageAmount\" = CASE \"priceBasis\" WHEN 'gross' THEN \"grossAmount\" ELSE \"netAmount\" END END");
+            t.HasCheckConstraint("CK_Factura_vat_complete", "(\"netAmount\" IS NULL) = (\"vatAmount\" IS NULL) AND (\"vatAmount\" IS NULL) = (\"grossAmount\" IS NULL) " +
+                "AND (\"grossAmount\" IS NULL OR (\"priceBasis\" IS NOT NULL AND \"vatCategory\" IS NOT NULL AND \"vatRate\" IS NOT NULL " +
+                "AND \"fixedFeeNet\" IS NOT NULL AND \"minutesNet\" IS NOT NULL))");
+            t.HasCheckConstraint("CK_Factura_vatCategory", "\"vatCategory\" IS NULL OR \"vatCategory\" IN ('S', 'O', 'AE')");
+            t.HasCheckConstraint("CK_Factura_priceBasis", "\"priceBasis\" IS NULL OR \"priceBasis\" IN ('net', 'gross')");
+            t.HasCheckConstraint("CK_Factura_vatRate", "\"vatRate\" IS NULL OR (\"vatRate\" >= 0 AND \"vatRate\" < 100 AND (\"vatCategory\" = 'S' OR \"vatRate\" = 0))");
+            t.HasNonNegative("netAmount", "vatAmount", "grossAmount", "vatAmountRon");
             t.HasCheckConstraint("CK_Factura_currency", "\"currency\" ~ '^[A-Z]{3}$'");
             t.HasCheckConstraint("CK_Factura_period_range", "\"periodEnd\" IS NULL OR \"periodStart\" IS NULL OR \"periodEnd\" > \"periodStart\"");
         });
@@ -67,6 +79,27 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.Property(i => i.UsageTo).HasColumnName("usageTo");
         entity.HasAuditTimestamps(i => i.CreatedAt, i => i.UpdatedAt);
 
+        entity.Property(i => i.IssueDate).HasColumnName("issueDate");
+        entity.Property(i => i.PriceBasis).HasColumnName("priceBasis").HasConversion(
+            v => v == null ? null : TextEnum.ToText(v.Value, TextCase.Lower), s => s == null ? null : TextEnum.Parse<PriceBasis>(s)).HasColumnType("text");
+        entity.Property(i => i.TaxPoint).HasColumnName("taxPoint");
+        entity.Property(i => i.VatCategory).HasColumnName("vatCategory").HasMaxLength(2);
+        entity.Property(i => i.VatRate).HasColumnName("vatRate").HasPrecision(5, 2);
+        entity.Property(i => i.FixedFeeNet).HasColumnName("fixedFeeNet").HasPrecision(12, 2);
+        entity.Property(i => i.MinutesNet).HasColumnName("minutesNet").HasPrecision(12, 2);
+        entity.Property(i => i.NetAmount).HasColumnName("netAmount").HasPrecision(12, 2);
+        entity.Property(i => i.VatAmount).HasColumnName("vatAmount").HasPrecision(12, 2);
+        entity.Property(i => i.GrossAmount).HasColumnName("grossAmount").HasPrecision(12, 2);
+        entity.Property(i => i.VatAmountRon).HasColumnName("vatAmountRon").HasPrecision(12, 2);
+        entity.Property(i => i.VatExchangeRate).HasColumnName("vatExchangeRate").HasPrecision(12, 6);
+        entity.Property(i => i.VatExchangeRateDate).HasColumnName("vatExchangeRateDate");
+        entity.Property(i => i.MissingFields).HasColumnName("missingFields").HasDefaultValueSql("ARRAY['vat']::text[]");
+        entity.Ignore(i => i.Exportable);
+        // GET /api/invoices?exportable=false and health: the few invoices that still lack something.
+        entity.HasIndex(i => new { i.CreatedAt, i.Id }, "IX_Factura_not_exportable").HasFilter("cardinality(\"missingFields\") > 0");
+        entity.HasMany(i => i.VatBreakdown).WithOne().HasForeignKey(b => b.InvoiceId).OnDelete(DeleteBehavior.Cascade);
+        entity.HasMany(i => i.Parties).WithOne().HasForeignKey(p => p.InvoiceId).OnDelete(DeleteBehavior.Cascade);
+
         // One invoice per client and period: the billing cycle's idempotency rests on it.
         entity.HasIndex(i => new { i.ClientId, i.Period }).IsUnique();
         // Which invoice billed a call (the view "UsageLogInvoice").
@@ -86,7 +119,7 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.HasIndex(i => new { i.Period, i.Total, i.Id });
         // The revenue report reads only these columns: an index-only scan over the periods asked for.
         entity.HasIndex(i => i.Period, "IX_Factura_revenue")
-            .IncludeProperties(i => new { i.Status, i.Currency, i.MinutesAmount, i.FixedFee, i.LateUsageAmount, i.Total });
+            .IncludeProperties(i => new { i.Status, i.Currency, i.MinutesAmount, i.FixedFee, i.LateUsageAmount, i.Total, i.NetAmount, i.VatAmount });
     }
 }
 
@@ -105,6 +138,57 @@ internal sealed class InvoiceLateUsageConfiguration : IEntityTypeConfiguration<I
         entity.Property(l => l.Calls).HasColumnName("calls");
         entity.Property(l => l.Minutes).HasColumnName("minutes").HasPrecision(14, 4);
         entity.Property(l => l.Amount).HasColumnName("amount").HasPrecision(12, 2);
+        entity.Property(l => l.Net).HasColumnName("net").HasPrecision(12, 2);
+        entity.Property(l => l.VatRate).HasColumnName("vatRate").HasPrecision(5, 2);
+        entity.Property(l => l.TaxPoint).HasColumnName("taxPoint");
+    }
+}
+
+internal sealed class InvoiceVatBreakdownConfiguration : IEntityTypeConfiguration<InvoiceVatBreakdown>
+{
+    public void Configure(EntityTypeBuilder<InvoiceVatBreakdown> entity)
+    {
+        entity.ToTable("InvoiceVatBreakdown", t =>
+        {
+            t.HasNonNegative("netAmount", "vatAmount", "grossAmount");
+            t.HasCheckConstraint("CK_InvoiceVatBreakdown_gross", "\"netAmount\" + \"vatAmount\" = \"grossAmount\"");
+            t.HasCheckConstraint("CK_InvoiceVatBreakdown_category", "\"category\" IN ('S', 'O', 'AE')");
+            t.HasCheckConstraint("CK_InvoiceVatBreakdown_rate", "\"ratePercent\" >= 0 AND \"ratePercent\" < 100 AND (\"category\" = 'S' OR (\"ratePercent\" = 0 AND \"vatAmount\" = 0))");
+        });
+        entity.HasKey(b => new { b.InvoiceId, b.Category, b.RatePercent });
+        entity.Property(b => b.InvoiceId).HasColumnName("facturaId");
+        entity.Property(b => b.Category).HasColumnName("category").HasMaxLength(2);
+        entity.Property(b => b.RatePercent).HasColumnName("ratePercent").HasPrecision(5, 2);
+        entity.Property(b => b.Net).HasColumnName("netAmount").HasPrecision(12, 2);
+        entity.Property(b => b.Vat).HasColumnName("vatAmount").HasPrecision(12, 2);
+        entity.Property(b => b.Gross).HasColumnName("grossAmount").HasPrecision(12, 2);
+        entity.Property(b => b.ExemptionReasonCode).HasColumnName("exemptionReasonCode").HasMaxLength(30);
+        entity.Property(b => b.ExemptionReason).HasColumnName("exemptionReason").HasMaxLength(300);
+    }
+}
+
+internal sealed class InvoicePartyConfiguration : IEntityTypeConfiguration<InvoiceParty>
+{
+    public void Configure(EntityTypeBuilder<InvoiceParty> entity)
+    {
+        entity.ToTable("InvoiceParty", t => t.HasTextCheck<PartyRole>("role", TextCase.Lower));
+        entity.HasKey(p => new { p.InvoiceId, p.Role });
+        entity.Property(p => p.InvoiceId).HasColumnName("facturaId");
+        entity.Property(p => p.Role).HasColumnName("role").HasTextValues(TextCase.Lower);
+        entity.Property(p => p.LegalName).HasColumnName("legalName").HasMaxLength(200);
+        entity.Property(p => p.FiscalCode).HasColumnName("fiscalCode").HasMaxLength(30);
+        entity.Property(p => p.VatId).HasColumnName("vatId").HasMaxLength(32);
+        entity.Property(p => p.TradeRegisterNumber).HasColumnName("tradeRegisterNumber").HasMaxLength(50);
+        entity.Property(p => p.Street).HasColumnName("street").HasMaxLength(150);
+        entity.Property(p => p.City).HasColumnName("city").HasMaxLength(100);
+        entity.Property(p => p.County).HasColumnName("county").HasMaxLength(50);
+        entity.Property(p => p.PostalCode).HasColumnName("postalCode").HasMaxLength(20);
+        entity.Property(p => p.Country).HasColumnName("country").HasMaxLength(2);
+        entity.Property(p => p.Email).HasColumnName("email").HasMaxLength(320);
+        entity.Property(p => p.Phone).HasColumnName("phone").HasMaxLength(30);
+        entity.Property(p => p.Iban).HasColumnName("iban").HasMaxLength(34);
+        entity.Property(p => p.Bank).HasColumnName("bank").HasMaxLength(100);
+        entity.Property(p => p.VatOnReceipt).HasColumnName("vatOnReceipt");
     }
 }
 
