@@ -89,11 +89,7 @@ public sealed class InvoiceVatTests(TestDatabase database) : IClassFixture<TestD
         var invoice = await NovemberAsync(scenario, "vat_snap", PriceBasis.Net);
 
         await SetIssuerAsync(scenario, PartyRulesTests.ValidIssuer() with { LegalName = "Renamed SRL" });
-        await using (var scope = scenario.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<ClientService>().ChangeAsync("vat_snap",
-                new ClientService.ClientChanges(Buyer: new BuyerDetails("Other SRL", null, null, null, null)), default);
-        }
+        await scenario.ChangeAsync("vat_snap", new ClientService.ClientChanges(Buyer: new BuyerDetails("Other SRL", null, null, null, null)));
 
         await using var db = database.CreateContext();
         var parties = await db.InvoiceParties.AsNoTracking().Where(p => p.InvoiceId == invoice.Id).ToDictionaryAsync(p => p.Role);

@@ -657,12 +657,26 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("numeric(12,2)")
                         .HasColumnName("taxaFixa");
 
+                    b.Property<decimal?>("FixedFeeNet")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("fixedFeeNet");
+
+                    b.Property<decimal?>("GrossAmount")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("grossAmount");
+
                     b.Property<decimal>("IncludedMinutes")
                         .ValueGeneratedOnAdd()
                         .HasPrecision(12, 4)
                         .HasColumnType("numeric(12,4)")
                         .HasDefaultValue(0m)
                         .HasColumnName("includedMinutes");
+
+                    b.Property<DateOnly?>("IssueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("issueDate");
 
                     b.Property<DateTimeOffset>("IssuedAt")
                         .ValueGeneratedOnAdd()
@@ -691,10 +705,27 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("numeric(12,2)")
                         .HasColumnName("costMinute");
 
+                    b.Property<decimal?>("MinutesNet")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("minutesNet");
+
+                    b.PrimitiveCollection<string[]>("MissingFields")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text[]")
+                        .HasColumnName("missingFields")
+                        .HasDefaultValueSql("ARRAY['vat']::text[]");
+
                     b.Property<decimal?>("MonthlyFee")
                         .HasPrecision(12, 2)
                         .HasColumnType("numeric(12,2)")
                         .HasColumnName("taxaLunara");
+
+                    b.Property<decimal?>("NetAmount")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("netAmount");
 
                     b.Property<string>("Number")
                         .HasMaxLength(40)
@@ -719,6 +750,10 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("date")
                         .HasColumnName("periodStart");
 
+                    b.Property<string>("PriceBasis")
+                        .HasColumnType("text")
+                        .HasColumnName("priceBasis");
+
                     b.Property<decimal?>("PricePerMinute")
                         .HasPrecision(12, 4)
                         .HasColumnType("numeric(12,4)")
@@ -740,6 +775,10 @@ namespace Billing.Domain.Data.Migrations
                     b.Property<int>("SuccessfulCalls")
                         .HasColumnType("integer")
                         .HasColumnName("successfulCalls");
+
+                    b.Property<DateOnly?>("TaxPoint")
+                        .HasColumnType("date")
+                        .HasColumnName("taxPoint");
 
                     b.Property<DateOnly?>("TermsFrom")
                         .HasColumnType("date")
@@ -782,6 +821,35 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("vapiAssistantId");
 
+                    b.Property<decimal?>("VatAmount")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("vatAmount");
+
+                    b.Property<decimal?>("VatAmountRon")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("vatAmountRon");
+
+                    b.Property<string>("VatCategory")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("vatCategory");
+
+                    b.Property<decimal?>("VatExchangeRate")
+                        .HasPrecision(12, 6)
+                        .HasColumnType("numeric(12,6)")
+                        .HasColumnName("vatExchangeRate");
+
+                    b.Property<DateOnly?>("VatExchangeRateDate")
+                        .HasColumnType("date")
+                        .HasColumnName("vatExchangeRateDate");
+
+                    b.Property<decimal?>("VatRate")
+                        .HasPrecision(5, 2)
+                        .HasColumnType("numeric(5,2)")
+                        .HasColumnName("vatRate");
+
                     b.HasKey("Id");
 
                     b.HasIndex("BillingRunId");
@@ -806,9 +874,12 @@ namespace Billing.Domain.Data.Migrations
 
                     b.HasIndex(new[] { "ClientId", "UsageEpoch", "UsageTo" }, "IX_Factura_billedBy");
 
+                    b.HasIndex(new[] { "CreatedAt", "Id" }, "IX_Factura_not_exportable")
+                        .HasFilter("cardinality(\"missingFields\") > 0");
+
                     b.HasIndex(new[] { "Period" }, "IX_Factura_revenue");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "Period" }, "IX_Factura_revenue"), new[] { "Status", "Currency", "MinutesAmount", "FixedFee", "LateUsageAmount", "Total" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "Period" }, "IX_Factura_revenue"), new[] { "Status", "Currency", "MinutesAmount", "FixedFee", "LateUsageAmount", "Total", "NetAmount", "VatAmount" });
 
                     b.ToTable("Factura", null, t =>
                         {
@@ -824,6 +895,8 @@ namespace Billing.Domain.Data.Migrations
 
                             t.HasCheckConstraint("CK_Factura_currency", "\"currency\" ~ '^[A-Z]{3}$'");
 
+                            t.HasCheckConstraint("CK_Factura_grossAmount_non_negative", "\"grossAmount\" >= 0");
+
                             t.HasCheckConstraint("CK_Factura_includedMinutes_non_negative", "\"includedMinutes\" >= 0");
 
                             t.HasCheckConstraint("CK_Factura_lateUsageAmount_non_negative", "\"lateUsageAmount\" >= 0");
@@ -832,9 +905,13 @@ namespace Billing.Domain.Data.Migrations
 
                             t.HasCheckConstraint("CK_Factura_minuteTotale_non_negative", "\"minuteTotale\" >= 0");
 
+                            t.HasCheckConstraint("CK_Factura_netAmount_non_negative", "\"netAmount\" >= 0");
+
                             t.HasCheckConstraint("CK_Factura_perioada", "\"perioada\" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'");
 
                             t.HasCheckConstraint("CK_Factura_period_range", "\"periodEnd\" IS NULL OR \"periodStart\" IS NULL OR \"periodEnd\" > \"periodStart\"");
+
+                            t.HasCheckConstraint("CK_Factura_priceBasis", "\"priceBasis\" IS NULL OR \"priceBasis\" IN ('net', 'gross')");
 
                             t.HasCheckConstraint("CK_Factura_status", "\"status\" IN ('PENDING', 'PAID', 'OVERDUE', 'CANCELLED')");
 
@@ -846,9 +923,19 @@ namespace Billing.Domain.Data.Migrations
 
                             t.HasCheckConstraint("CK_Factura_totalCalls_non_negative", "\"totalCalls\" >= 0");
 
-                            t.HasCheckConstraint("CK_Factura_totalDePlata", "\"totalDePlata\" = \"costMinute\" + \"taxaFixa\" + \"lateUsageAmount\"");
+                            t.HasCheckConstraint("CK_Factura_totalDePlata", "CASE WHEN \"grossAmount\" IS NULL THEN \"totalDePlata\" = \"costMinute\" + \"taxaFixa\" + \"lateUsageAmount\" ELSE \"totalDePlata\" = \"grossAmount\" AND \"netAmount\" + \"vatAmount\" = \"grossAmount\" AND \"costMinute\" + \"taxaFixa\" + \"lateUsageAmount\" = CASE \"priceBasis\" WHEN 'gross' THEN \"grossAmount\" ELSE \"netAmount\" END END");
 
                             t.HasCheckConstraint("CK_Factura_totalDePlata_non_negative", "\"totalDePlata\" >= 0");
+
+                            t.HasCheckConstraint("CK_Factura_vatAmountRon_non_negative", "\"vatAmountRon\" >= 0");
+
+                            t.HasCheckConstraint("CK_Factura_vatAmount_non_negative", "\"vatAmount\" >= 0");
+
+                            t.HasCheckConstraint("CK_Factura_vatCategory", "\"vatCategory\" IS NULL OR \"vatCategory\" IN ('S', 'O', 'AE')");
+
+                            t.HasCheckConstraint("CK_Factura_vatRate", "\"vatRate\" IS NULL OR (\"vatRate\" >= 0 AND \"vatRate\" < 100 AND (\"vatCategory\" = 'S' OR \"vatRate\" = 0))");
+
+                            t.HasCheckConstraint("CK_Factura_vat_complete", "(\"netAmount\" IS NULL) = (\"vatAmount\" IS NULL) AND (\"vatAmount\" IS NULL) = (\"grossAmount\" IS NULL) AND (\"grossAmount\" IS NULL OR (\"priceBasis\" IS NOT NULL AND \"vatCategory\" IS NOT NULL AND \"vatRate\" IS NOT NULL AND \"fixedFeeNet\" IS NOT NULL AND \"minutesNet\" IS NOT NULL))");
                         });
                 });
 
@@ -876,6 +963,20 @@ namespace Billing.Domain.Data.Migrations
                         .HasPrecision(14, 4)
                         .HasColumnType("numeric(14,4)")
                         .HasColumnName("minutes");
+
+                    b.Property<decimal?>("Net")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("net");
+
+                    b.Property<DateOnly?>("TaxPoint")
+                        .HasColumnType("date")
+                        .HasColumnName("taxPoint");
+
+                    b.Property<decimal?>("VatRate")
+                        .HasPrecision(5, 2)
+                        .HasColumnType("numeric(5,2)")
+                        .HasColumnName("vatRate");
 
                     b.HasKey("InvoiceId", "OriginalPeriod");
 
@@ -1041,6 +1142,94 @@ namespace Billing.Domain.Data.Migrations
                             t.HasCheckConstraint("CK_OutboxMessage_sent", "(\"status\" = 'SENT') = (\"sentAt\" IS NOT NULL)");
 
                             t.HasCheckConstraint("CK_OutboxMessage_status", "\"status\" IN ('PENDING', 'SENT', 'DEAD')");
+                        });
+                });
+
+            modelBuilder.Entity("Billing.Domain.Parties.InvoiceParty", b =>
+                {
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("facturaId");
+
+                    b.Property<string>("Role")
+                        .HasColumnType("text")
+                        .HasColumnName("role");
+
+                    b.Property<string>("Bank")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("bank");
+
+                    b.Property<string>("City")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("city");
+
+                    b.Property<string>("Country")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("country");
+
+                    b.Property<string>("County")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("county");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("email");
+
+                    b.Property<string>("FiscalCode")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("fiscalCode");
+
+                    b.Property<string>("Iban")
+                        .HasMaxLength(34)
+                        .HasColumnType("character varying(34)")
+                        .HasColumnName("iban");
+
+                    b.Property<string>("LegalName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("legalName");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("phone");
+
+                    b.Property<string>("PostalCode")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("postalCode");
+
+                    b.Property<string>("Street")
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
+                        .HasColumnName("street");
+
+                    b.Property<string>("TradeRegisterNumber")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("tradeRegisterNumber");
+
+                    b.Property<string>("VatId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("vatId");
+
+                    b.Property<bool>("VatOnReceipt")
+                        .HasColumnType("boolean")
+                        .HasColumnName("vatOnReceipt");
+
+                    b.HasKey("InvoiceId", "Role");
+
+                    b.ToTable("InvoiceParty", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_InvoiceParty_role", "\"role\" IN ('seller', 'buyer')");
                         });
                 });
 
@@ -1689,6 +1878,107 @@ namespace Billing.Domain.Data.Migrations
                     b.HasAnnotation("Npgsql:StorageParameter:toast_tuple_target", 8160);
                 });
 
+            modelBuilder.Entity("Billing.Domain.Vat.InvoiceVatBreakdown", b =>
+                {
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("facturaId");
+
+                    b.Property<string>("Category")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("category");
+
+                    b.Property<decimal>("RatePercent")
+                        .HasPrecision(5, 2)
+                        .HasColumnType("numeric(5,2)")
+                        .HasColumnName("ratePercent");
+
+                    b.Property<string>("ExemptionReason")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("exemptionReason");
+
+                    b.Property<string>("ExemptionReasonCode")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("exemptionReasonCode");
+
+                    b.Property<decimal>("Gross")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("grossAmount");
+
+                    b.Property<decimal>("Net")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("netAmount");
+
+                    b.Property<decimal>("Vat")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("vatAmount");
+
+                    b.HasKey("InvoiceId", "Category", "RatePercent");
+
+                    b.ToTable("InvoiceVatBreakdown", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_InvoiceVatBreakdown_category", "\"category\" IN ('S', 'O', 'AE')");
+
+                            t.HasCheckConstraint("CK_InvoiceVatBreakdown_gross", "\"netAmount\" + \"vatAmount\" = \"grossAmount\"");
+
+                            t.HasCheckConstraint("CK_InvoiceVatBreakdown_grossAmount_non_negative", "\"grossAmount\" >= 0");
+
+                            t.HasCheckConstraint("CK_InvoiceVatBreakdown_netAmount_non_negative", "\"netAmount\" >= 0");
+
+                            t.HasCheckConstraint("CK_InvoiceVatBreakdown_rate", "\"ratePercent\" >= 0 AND \"ratePercent\" < 100 AND (\"category\" = 'S' OR (\"ratePercent\" = 0 AND \"vatAmount\" = 0))");
+
+                            t.HasCheckConstraint("CK_InvoiceVatBreakdown_vatAmount_non_negative", "\"vatAmount\" >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("Billing.Domain.Vat.VatRate", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
+
+                    b.Property<decimal>("Percent")
+                        .HasPrecision(5, 2)
+                        .HasColumnType("numeric(5,2)")
+                        .HasColumnName("percent");
+
+                    b.Property<DateOnly>("ValidFrom")
+                        .HasColumnType("date")
+                        .HasColumnName("validFrom");
+
+                    b.Property<DateOnly?>("ValidTo")
+                        .HasColumnType("date")
+                        .HasColumnName("validTo");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Kind", "ValidFrom")
+                        .IsUnique();
+
+                    b.ToTable("VatRate", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_VatRate_kind", "\"kind\" IN ('standard', 'reduced')");
+
+                            t.HasCheckConstraint("CK_VatRate_percent", "\"percent\" >= 0 AND \"percent\" < 100");
+
+                            t.HasCheckConstraint("CK_VatRate_validity", "\"validTo\" IS NULL OR \"validTo\" >= \"validFrom\"");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Access.ApiKey", b =>
                 {
                     b.HasOne("Billing.Domain.Clients.Client", null)
@@ -1751,6 +2041,15 @@ namespace Billing.Domain.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Billing.Domain.Parties.InvoiceParty", b =>
+                {
+                    b.HasOne("Billing.Domain.Invoicing.Invoice", null)
+                        .WithMany("Parties")
+                        .HasForeignKey("InvoiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Billing.Domain.Payments.ClientCredit", b =>
                 {
                     b.HasOne("Billing.Domain.Invoicing.Invoice", null)
@@ -1789,6 +2088,15 @@ namespace Billing.Domain.Data.Migrations
                         .OnDelete(DeleteBehavior.Restrict);
                 });
 
+            modelBuilder.Entity("Billing.Domain.Vat.InvoiceVatBreakdown", b =>
+                {
+                    b.HasOne("Billing.Domain.Invoicing.Invoice", null)
+                        .WithMany("VatBreakdown")
+                        .HasForeignKey("InvoiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Billing.Domain.Clients.Client", b =>
                 {
                     b.Navigation("Assistants");
@@ -1797,6 +2105,10 @@ namespace Billing.Domain.Data.Migrations
             modelBuilder.Entity("Billing.Domain.Invoicing.Invoice", b =>
                 {
                     b.Navigation("LateUsage");
+
+                    b.Navigation("Parties");
+
+                    b.Navigation("VatBreakdown");
                 });
 #pragma warning restore 612, 618
         }
