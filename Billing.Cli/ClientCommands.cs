@@ -3,6 +3,7 @@ using System.Globalization;
 using Billing.Domain.Audit;
 using Billing.Domain.Clients;
 using Billing.Domain.Common;
+using Billing.Domain.Payments;
 using Billing.Domain.Usage;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -59,6 +60,9 @@ internal static class ClientCommands
             var clients = await service.ListAsync(ct);
             // The terms in force for each client's open period (later ones are scheduled: 'billing clients terms').
             var terms = await service.TermsAsync(clients, ct);
+            var credits = await services.GetRequiredService<PaymentService>().CreditsAsync(clients.Select(c => c.ClientId).ToList(), ct);
+            string Credit(Client c) => string.Join(" ", (credits.GetValueOrDefault(c.ClientId) ?? []).OrderBy(x => x.Key, StringComparer.Ordinal)
+                .Select(x => $"{Money.Round(x.Value).ToString("0.00", CultureInfo.InvariantCulture)} {x.Key}"));
             if (parse.GetValue(json))
             {
                 Output.WriteJson(environment.Out, clients.Select(c => (c, t: terms[c.ClientId].Current)).Select(x => new
@@ -74,15 +78,17 @@ internal static class ClientCommands
                     x.t.IncludedMinutes,
                     x.c.PaymentTermDays,
                     Assistants = x.c.Assistants.Select(a => a.VapiId),
+                    x.c.AllowCredit,
+                    Credit = credits.GetValueOrDefault(x.c.ClientId) ?? [],
                     ScheduledTerms = terms[x.c.ClientId].Scheduled.Count,
                 }));
                 return ExitCodes.Success;
             }
-            Output.WriteTable(environment.Out, ["client", "name", "fee", "per min", "cur", "day", "zone", "active", "assistants"],
+            Output.WriteTable(environment.Out, ["client", "name", "fee", "per min", "cur", "day", "zone", "active", "credit", "assistants"],
                 clients.Select(c => (c, t: terms[c.ClientId].Current)).Select(x => (IReadOnlyList<string>)[x.c.ClientId, x.c.Name,
                     x.t.MonthlyFee.ToString("0.00", CultureInfo.InvariantCulture), x.t.PricePerMinute.ToString("0.00##", CultureInfo.InvariantCulture),
                     x.t.Currency, x.c.BillingDay.ToString(CultureInfo.InvariantCulture), x.t.TimeZone, x.c.Active ? "yes" : "no",
-                    string.Join(",", x.c.Assistants.Select(a => a.VapiId))]));
+                    Credit(x.c), string.Join(",", x.c.Assistants.Select(a => a.VapiId))]));
             return ExitCodes.Success;
         }));
 
@@ -101,10 +107,17 @@ internal static class ClientCommands
         {
             Description = "Period start (YYYY-MM-DD) from which the terms given apply: the open period's or a later one; default the next period's.",
         };
+        var allowCredit = new Option<bool?>("--allow-credit")
+        {
+            Description = "true: keep an overpayment's excess as client credit (used by the next invoices); false: refuse overpayments. Audited.",
+        };
         var addAssistant = new Option<string[]>("--assistant-add") { AllowMultipleArgumentsPerToken = true };
         var removeAssistant = new Option<string[]>("--assistant-remove") { AllowMultipleArgumentsPerToken = true };
         var set = new Command("set", "Change a client.")
-            { target, newName, newFee, newRate, newDay, newZone, active, included, term, rounding, newCurrency, effectiveFrom, addAssistant, removeAssistant };
+        {
+            target, newName, newFee, newRate, newDay, newZone, active, included, term, rounding, newCurrency, effectiveFrom, allowCredit, addAssistant,
+            removeAssistant,
+        };
         var setBuyer = new BuyerOptions();
         setBuyer.AddTo(set);
         set.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
@@ -118,7 +131,7 @@ internal static class ClientCommands
                 parse.GetValue(newName), parse.GetValue(newFee), parse.GetValue(newRate), parse.GetValue(newDay), parse.GetValue(newZone),
                 parse.GetValue(active), parse.GetValue(included), parse.GetValue(term), minuteRounding, null,
                 parse.GetValue(addAssistant), parse.GetValue(removeAssistant), setBuyer.Read(parse, current?.Buyer.Address), setBuyer.PriceBasis(parse),
-                parse.GetValue(newCurrency)?.ToUpperInvariant(), parse.GetValue(effectiveFrom)), Actor.CurrentCliUser(), ct);
+                parse.GetValue(newCurrency)?.ToUpperInvariant(), parse.GetValue(effectiveFrom), parse.GetValue(allowCredit)), Actor.CurrentCliUser(), ct);
             environment.Out.WriteLine($"Changed client {client.ClientId}.{BuyerNote(client)}");
             return ExitCodes.Success;
         }));

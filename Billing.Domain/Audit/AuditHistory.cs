@@ -9,36 +9,25 @@ public sealed record AuditRecord(long Id, DateTimeOffset OccurredAt, string Acto
 
 /// <summary>
 /// Reads the audit trail, oldest change first: an invoice's (with its payments and credit notes), a client's.
-/// The client view (<c>agencyView: false</c>) is what a client's own key reads: who at the agency made a change is
-/// shown as <see cref="AgencyActor"/> (key ids and operators' user names are the agency's), and the agency's own
-/// records (API keys) are left out.
+/// The client view (<c>agencyView: false</c>) is what a client's own key reads: the agency's own records (API keys)
+/// are left out. Which fields of a row it sees (not who made the change) is the API's client view, defined once there.
 /// </summary>
 public sealed class AuditHistory(BillingDbContext db)
 {
     public const int MaxRows = 1000;
 
-    /// <summary>How a client reads any change made by the agency's keys or operators.</summary>
-    public const string AgencyActor = "agency";
-
     /// <summary>Every change of the invoice and of what belongs to it.</summary>
-    public async Task<List<AuditRecord>> ForInvoiceAsync(Guid invoiceId, bool agencyView, CancellationToken ct) =>
-        View(await Project(db.AuditEntries.Where(a => a.InvoiceId == invoiceId
-            || (a.Entity == AuditEntities.Invoice && a.EntityId == invoiceId.ToString())), agencyView).ToListAsync(ct), agencyView);
+    public Task<List<AuditRecord>> ForInvoiceAsync(Guid invoiceId, bool agencyView, CancellationToken ct) =>
+        Project(db.AuditEntries.Where(a => a.InvoiceId == invoiceId
+            || (a.Entity == AuditEntities.Invoice && a.EntityId == invoiceId.ToString())), agencyView).ToListAsync(ct);
 
     /// <summary>Every change of the client, its terms, invoices and payments.</summary>
-    public async Task<List<AuditRecord>> ForClientAsync(string clientId, bool agencyView, CancellationToken ct) =>
-        View(await Project(db.AuditEntries.Where(a => a.ClientId == clientId
-            || (a.Entity == AuditEntities.Client && a.EntityId == clientId)), agencyView).ToListAsync(ct), agencyView);
+    public Task<List<AuditRecord>> ForClientAsync(string clientId, bool agencyView, CancellationToken ct) =>
+        Project(db.AuditEntries.Where(a => a.ClientId == clientId
+            || (a.Entity == AuditEntities.Client && a.EntityId == clientId)), agencyView).ToListAsync(ct);
 
     private static IQueryable<AuditRecord> Project(IQueryable<AuditEntry> rows, bool agencyView) =>
         (agencyView ? rows : rows.Where(a => a.Entity != AuditEntities.ApiKey))
             .AsNoTracking().OrderBy(a => a.Id).Take(MaxRows).Select(a => new AuditRecord(a.Id, a.OccurredAt, a.Actor,
                 a.Entity, a.EntityId, a.Action, a.ClientId, a.InvoiceId, a.Before, a.After, a.Reason));
-
-    private static List<AuditRecord> View(List<AuditRecord> rows, bool agencyView) =>
-        agencyView ? rows : rows.Select(r => r with { Actor = ClientVisibleActor(r.Actor) }).ToList();
-
-    /// <summary>Stripe and the app itself are named; anyone at the agency reads as <see cref="AgencyActor"/>.</summary>
-    private static string ClientVisibleActor(string actor) =>
-        actor == Actor.Stripe.Name || actor == Actor.System.Name ? actor : AgencyActor;
 }

@@ -21,7 +21,7 @@ public sealed class ClientService(BillingDbContext db, AuditTrail audit, TimePro
         string? TimeZone = null, bool? Active = null, decimal? IncludedMinutes = null, int? PaymentTermDays = null,
         MinuteRounding? MinuteRounding = null, string? Email = null, IReadOnlyList<string>? AddAssistants = null,
         IReadOnlyList<string>? RemoveAssistants = null, BuyerDetails? Buyer = null, PriceBasis? PriceBasis = null, string? Currency = null,
-        DateOnly? EffectiveFrom = null)
+        DateOnly? EffectiveFrom = null, bool? AllowCredit = null)
     {
         public bool ChangesTerms => MonthlyFee is not null || PricePerMinute is not null || IncludedMinutes is not null || MinuteRounding is not null
                                     || Currency is not null || TimeZone is not null;
@@ -92,6 +92,13 @@ public sealed class ClientService(BillingDbContext db, AuditTrail audit, TimePro
         client.PaymentTermDays = changes.PaymentTermDays ?? client.PaymentTermDays;
         client.Email = changes.Email ?? client.Email;
         client.PriceBasis = changes.PriceBasis ?? client.PriceBasis;
+        if (changes.AllowCredit is { } allowCredit && allowCredit != client.AllowCredit)
+        {
+            // Whether an overpayment is refused or kept as credit decides where money goes: audited like the money itself.
+            audit.Record(actor, AuditEntities.Client, clientId, new { client.AllowCredit }, new { AllowCredit = allowCredit }, action: "allowCredit",
+                clientId: clientId);
+            client.AllowCredit = allowCredit;
+        }
         if (changes.Buyer is { } buyer)
         {
             client.Buyer = client.Buyer.With(buyer.Normalized());

@@ -305,11 +305,16 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
     public Task<decimal> CreditBalanceAsync(string clientId, string currency, CancellationToken ct) =>
         db.ClientCredits.Where(c => c.ClientId == clientId && c.Currency == currency).SumAsync(c => c.Amount, ct);
 
-    /// <summary>The client's credit per currency, for showing on the client (currencies with none are left out).</summary>
+    /// <summary>Each client's unused credit per currency, for showing on the client (clients and currencies with none are left out).</summary>
+    public async Task<Dictionary<string, Dictionary<string, decimal>>> CreditsAsync(IReadOnlyCollection<string> clientIds, CancellationToken ct) =>
+        (await db.ClientCredits.Where(c => clientIds.Contains(c.ClientId)).GroupBy(c => new { c.ClientId, c.Currency })
+            .Select(g => new { g.Key.ClientId, g.Key.Currency, Amount = g.Sum(c => c.Amount) }).ToListAsync(ct))
+        .Where(c => c.Amount != 0).GroupBy(c => c.ClientId, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.ToDictionary(c => c.Currency, c => c.Amount, StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <summary>One client's unused credit per currency (currencies with none are left out).</summary>
     public async Task<Dictionary<string, decimal>> CreditsAsync(string clientId, CancellationToken ct) =>
-        (await db.ClientCredits.Where(c => c.ClientId == clientId).GroupBy(c => c.Currency)
-            .Select(g => new { Currency = g.Key, Amount = g.Sum(c => c.Amount) }).ToListAsync(ct))
-        .Where(c => c.Amount != 0).ToDictionary(c => c.Currency, c => c.Amount, StringComparer.Ordinal);
+        (await CreditsAsync([clientId], ct)).GetValueOrDefault(clientId) ?? new Dictionary<string, decimal>(StringComparer.Ordinal);
 
     /// <summary>How much of <paramref name="amount"/> would exceed what is due, and the refusal when the client takes no credit.</summary>
     private async Task<(decimal Excess, string? Refusal)> ExcessAsync(Invoice invoice, decimal amount, CancellationToken ct)

@@ -135,7 +135,13 @@ public sealed class UsageRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
         catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState == PostgresErrorCodes.CheckViolation)
         {
             // A data exception the parser did not foresee: that call's problem (quarantined), never a 500 for Vapi to retry forever.
-            throw new UnrecordableCallException(new Dictionary<string, string[]> { ["message"] = ["The database refused the call: " + e.MessageText] });
+            // PostgreSQL's own text names constraints, tables and values; the answer (and the quarantine reason) is our sentence.
+            throw new UnrecordableCallException(new Dictionary<string, string[]>
+            {
+                ["message"] = [e.SqlState == PostgresErrorCodes.CheckViolation
+                    ? "The database refused a value of the call: it breaks a rule of the usage table (a duration, cost or date out of bounds)."
+                    : "The database refused a value of the call: a number, date or text it cannot store (out of range or malformed)."],
+            });
         }
         await using var _ = reader;
         await reader.ReadAsync(ct);

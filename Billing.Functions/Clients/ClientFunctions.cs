@@ -3,6 +3,7 @@ using Billing.Domain.Audit;
 using Billing.Domain.Clients;
 using Billing.Domain.Data;
 using Billing.Domain.Parties;
+using Billing.Domain.Payments;
 using Billing.Domain.Usage;
 using Billing.Domain.Vat;
 using Billing.Functions.Parties;
@@ -11,7 +12,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Billing.Functions.Clients;
 
 /// <summary>Client management for operators (admin keys); reading clients for every key, narrowed to what it may see.</summary>
-public sealed class ClientFunctions(ClientService clients, BillingDbContext db, CallerResolver callers)
+public sealed class ClientFunctions(ClientService clients, PaymentService payments, BillingDbContext db, CallerResolver callers)
 {
     [Function(nameof(ListClients))]
     public Task<IResult> ListClients(
@@ -25,7 +26,8 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
                 var list = await db.Clients.AsNoTracking().VisibleTo(caller).Include(c => c.Assistants)
                     .Where(c => active == null || c.Active == (active == "true")).OrderBy(c => c.ClientId).ToListAsync(ct);
                 var terms = await clients.TermsAsync(list, ct);
-                return q.List(list.Select(c => ClientView.From(c, terms[c.ClientId])).ToList());
+                var credits = await payments.CreditsAsync(list.Select(c => c.ClientId).ToList(), ct);
+                return q.List(list.Select(c => ClientView.From(c, terms[c.ClientId], credits.GetValueOrDefault(c.ClientId))).ToList());
             });
         }, ct);
 
@@ -36,7 +38,7 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         {
             var client = await db.Clients.AsNoTracking().VisibleTo(caller).Include(c => c.Assistants)
                 .SingleOrDefaultAsync(c => c.ClientId == clientId, ct);
-            return client is null ? NoClient(clientId) : TypedResults.Ok(ClientView.From(client, await clients.TermsAsync(client, ct)));
+            return client is null ? NoClient(clientId) : TypedResults.Ok(await ViewAsync(client, ct));
         }, ct);
 
     [Function(nameof(ListClientTerms))]
@@ -121,7 +123,7 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
                 return Problems.Conflict($"A client '{body.ClientId}' or one of its assistants exists already.");
             }
             var created = (await clients.FindAsync(client.ClientId, ct))!;
-            return TypedResults.Created($"/api/clients/{client.ClientId}", ClientView.From(created, await clients.TermsAsync(created, ct)));
+            return TypedResults.Created($"/api/clients/{client.ClientId}", await ViewAsync(created, ct));
         }, ct);
 
     public sealed record UpdateClientRequest
@@ -148,6 +150,8 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
         /// <summary>Replaces the whole address when given.</summary>
         public AddressBody? Address { get; init; }
         public string? BillingEmail { get; init; }
+        /// <summary>Keep an overpayment's excess as client credit instead of refusing it (audited).</summary>
+        public bool? AllowCredit { get; init; }
 
         public BuyerDetails Buyer() => new(LegalName, FiscalCode, TradeRegisterNumber, Address?.ToAddress(), BillingEmail);
     }
@@ -164,21 +168,28 @@ public sealed class ClientFunctions(ClientService clients, BillingDbContext db, 
             }
             var changed = await clients.ChangeAsync(clientId, new ClientService.ClientChanges(body.Name, body.MonthlyFee, body.PricePerMinute,
                 body.BillingDay, body.TimeZone, body.Active, body.IncludedMinutes, body.PaymentTermDays, body.MinuteRounding, body.Email,
-                body.AddAssistants, body.RemoveAssistants, body.Buyer(), body.PriceBasis, body.Currency, body.EffectiveFrom), Actor.For(caller), ct);
-            return TypedResults.Ok(ClientView.From(changed, await clients.TermsAsync(changed, ct)));
+                body.AddAssistants, body.RemoveAssistants, body.Buyer(), body.PriceBasis, body.Currency, body.EffectiveFrom, body.AllowCredit),
+                Actor.For(caller), ct);
+            return TypedResults.Ok(await ViewAsync(changed, ct));
         }, ct);
+
+    private async Task<ClientView> ViewAsync(Client client, CancellationToken ct) =>
+        ClientView.From(client, await clients.TermsAsync(client, ct), await payments.CreditsAsync(client.ClientId, ct));
 
     private static IResult NoClient(string clientId) => Problems.NotFound($"No client '{clientId}'.");
 }
 
-/// <summary>A client; its term fields are those in force for its open period (<see cref="Terms"/> adds the scheduled ones).</summary>
+/// <summary>
+/// A client; its term fields are those in force for its open period (<see cref="Terms"/> adds the scheduled ones).
+/// <see cref="Credit"/> is its unused credit per currency (what its next invoices will consume), shown to its own key too.
+/// </summary>
 public sealed record ClientView(string ClientId, string Name, string? Email, string MonthlyFee, string PricePerMinute, string Currency,
     int BillingDay, string TimeZone, string? BillingStartDate, string MinuteRounding, string IncludedMinutes, int PaymentTermDays,
     bool ProrateFirstPeriod, bool BillVapiFaults, bool Active, IReadOnlyList<string> Assistants, string CreatedAt, string PriceBasis,
     string? LegalName, string? FiscalCode, string? TradeRegisterNumber, AddressView? Address, string? BillingEmail, IReadOnlyList<string> BuyerMissing,
-    ClientTermsView Terms)
+    ClientTermsView Terms, bool AllowCredit, IReadOnlyList<CreditView> Credit)
 {
-    public static ClientView From(Client c, ClientService.TermsNow terms)
+    public static ClientView From(Client c, ClientService.TermsNow terms, IReadOnlyDictionary<string, decimal>? credit)
     {
         var now = terms.Current;
         return new(c.ClientId, c.Name, c.Email, Formats.Money(now.MonthlyFee), TermsView.Rate(now.PricePerMinute), now.Currency, c.BillingDay,
@@ -186,9 +197,14 @@ public sealed record ClientView(string ClientId, string Name, string? Email, str
             c.PaymentTermDays, c.ProrateFirstPeriod, c.BillVapiFaults, c.Active,
             c.Assistants.Select(a => a.VapiId).Order(StringComparer.Ordinal).ToList(), Formats.Instant(c.CreatedAt),
             Formats.Lower(c.PriceBasis), c.LegalName, c.FiscalCode, c.TradeRegisterNumber, AddressView.From(c.Buyer.Address), c.BillingEmail,
-            c.Buyer.Missing(), new ClientTermsView(TermsView.From(now), terms.Scheduled.Select(TermsView.From).ToList()));
+            c.Buyer.Missing(), new ClientTermsView(TermsView.From(now), terms.Scheduled.Select(TermsView.From).ToList()), c.AllowCredit,
+            (credit ?? new Dictionary<string, decimal>()).OrderBy(x => x.Key, StringComparer.Ordinal)
+            .Select(x => new CreditView(x.Key, Formats.Money(x.Value))).ToList());
     }
 }
+
+/// <summary>A client's unused credit in one currency.</summary>
+public sealed record CreditView(string Currency, string Amount);
 
 /// <summary>The terms in force for the open period, and those scheduled for later period starts.</summary>
 public sealed record ClientTermsView(TermsView Current, IReadOnlyList<TermsView> Scheduled);
