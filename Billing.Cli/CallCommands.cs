@@ -26,7 +26,7 @@ internal static class CallCommands
 
         var from = new Option<DateTimeOffset>("--from") { Description = "Calls created at or after (ISO 8601).", Required = true };
         var to = new Option<DateTimeOffset>("--to") { Description = "Calls created before (ISO 8601).", Required = true };
-        var client = new Option<string?>("--client") { Description = "Only this client's assistants." };
+        var client = new Option<string?>("--client") { Description = "Only this client's assistants, squads and phone numbers." };
         var reconcile = new Command("reconcile", "Fetch calls from Vapi's API and record the missing or incomplete ones.") { from, to, client };
         reconcile.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
         {
@@ -36,11 +36,12 @@ internal static class CallCommands
             }
             var clients = await services.GetRequiredService<ClientService>().ListAsync(ct);
             var windows = clients.Where(c => parse.GetValue(client) is null || c.ClientId == parse.GetValue(client))
-                .SelectMany(c => c.Assistants.Where(a => a.Kind == VapiResourceKind.Assistant))
-                .Select(a => new VapiReconciliation.Window(a.VapiId, parse.GetValue(from), parse.GetValue(to))).ToList();
+                .SelectMany(c => c.Assistants)
+                .Select(a => new VapiReconciliation.Window(a.Kind, a.VapiId, parse.GetValue(from), parse.GetValue(to))).ToList();
             if (windows.Count == 0)
             {
-                throw new CliException("No mapped assistants to reconcile: add one with 'billing clients set <id> --assistant-add <assistantId>'.");
+                throw new CliException("No mapped assistants, squads or phone numbers to reconcile: add an assistant with " +
+                                       "'billing clients set <id> --assistant-add <assistantId>'.");
             }
             var reconciler = services.GetRequiredService<VapiReconciliation>();
             var total = new VapiReconciliation.Counts(0, 0, 0);
@@ -51,7 +52,7 @@ internal static class CallCommands
                 total = new(total.Found + counts.Found, total.Inserted + counts.Inserted, total.Completed + counts.Completed);
                 progress.Advance();
             }
-            environment.Out.WriteLine($"Reconciled {windows.Count} assistants: {total.Found} calls found, {total.Inserted} inserted, {total.Completed} completed.");
+            environment.Out.WriteLine($"Reconciled {windows.Count} mappings: {total.Found} calls found, {total.Inserted} inserted, {total.Completed} completed.");
             return ExitCodes.Success;
         }));
         return new Command("calls", "Calls (\"UsageLog\").") { import, reconcile, QuarantineCommand(environment) };

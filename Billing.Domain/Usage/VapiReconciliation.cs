@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Billing.Domain.Clients;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
@@ -16,13 +17,15 @@ namespace Billing.Domain.Usage;
 /// </summary>
 public sealed class VapiReconciliation(
     VapiCallLister lister,
+    IVapiApi api,
     UsageRecorder recorder,
     BillingDbContext db,
     IOptions<BillingOptions> options,
     IOptions<VapiOptions> vapiOptions,
     ILogger<VapiReconciliation> logger)
 {
-    public sealed record Window(string AssistantId, DateTimeOffset From, DateTimeOffset To);
+    /// <summary>Calls of one mapping (an assistant, squad or phone number) created in [From, To).</summary>
+    public sealed record Window(VapiResourceKind Kind, string VapiId, DateTimeOffset From, DateTimeOffset To);
 
     public sealed record Counts(int Found, int Inserted, int Completed)
     {
@@ -69,7 +72,7 @@ public sealed class VapiReconciliation(
         }
     }
 
-    /// <summary>Per assistant, from the oldest period still to invoice (or the open one), the oldest period invoiced
+    /// <summary>Per mapping (assistant, squad, phone number), from the oldest period still to invoice (or the open one), the oldest period invoiced
     /// unreconciled since the last run that reached Vapi, and that run (less an overlap), whichever is earliest.</summary>
     private async Task<List<Window>> WindowsAsync(string? clientId, DateTimeOffset asOf, IReadOnlyDictionary<string, DateTimeOffset> dueFrom,
         DateTimeOffset? coveredUntil, CancellationToken ct)
@@ -95,7 +98,7 @@ public sealed class VapiReconciliation(
                 oldestUnreconciled is { } start ? BillingPeriod.LocalMidnight(start, zone) : DateTimeOffset.MaxValue,
                 coveredUntil is { } covered ? covered - Overlap : DateTimeOffset.MaxValue,
             }.Min();
-            windows.AddRange(client.Assistants.Where(a => a.Kind == VapiResourceKind.Assistant).Select(a => new Window(a.VapiId, from, asOf)));
+            windows.AddRange(client.Assistants.Select(a => new Window(a.Kind, a.VapiId, from, asOf)));
         }
         return windows;
     }
@@ -104,14 +107,19 @@ public sealed class VapiReconciliation(
     public async Task<Counts> ReconcileAsync(IEnumerable<Window> windows, CancellationToken ct)
     {
         int found = 0, inserted = 0, completed = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var window in windows)
         {
-            foreach (var element in await lister.ListAsync(window.AssistantId, window.From, window.To, ct))
+            foreach (var element in await ListAsync(window, ct))
             {
                 var parsed = VapiCallParser.FromApiCall(element);
                 if (!parsed.IsValid || parsed.Call!.EndedAt is null && parsed.Call.EndedReason is null)
                 {
                     continue; // unusable, or still in progress: a later run sees it ended
+                }
+                if (!seen.Add(parsed.Call.CallId))
+                {
+                    continue; // listed by two mappings (a squad member also mapped itself, a phone number's assistant)
                 }
                 found++;
                 switch (await recorder.RecordAsync(parsed.Call, UsageSource.Reconciliation, raw: null, ct))
@@ -127,5 +135,53 @@ public sealed class VapiReconciliation(
             }
         }
         return new Counts(found, inserted, completed);
+    }
+
+    /// <summary>
+    /// The calls of one mapping. GET /call filters by assistant and by phone number, but has no squad filter: a squad's
+    /// calls are listed through its member assistants, read from GET /squad/{id}, keeping those made through that
+    /// squad. Which client each call bills is still decided by the recorder (<see cref="CallAttribution"/>).
+    /// </summary>
+    private async Task<IEnumerable<JsonElement>> ListAsync(Window window, CancellationToken ct)
+    {
+        switch (window.Kind)
+        {
+            case VapiResourceKind.Assistant:
+                return await lister.ListAsync(VapiCallFilter.Assistant(window.VapiId), window.From, window.To, ct);
+            case VapiResourceKind.PhoneNumber:
+                return await lister.ListAsync(VapiCallFilter.PhoneNumber(window.VapiId), window.From, window.To, ct);
+            default:
+                var calls = new List<JsonElement>();
+                foreach (var member in await SquadMembersAsync(window.VapiId, ct))
+                {
+                    calls.AddRange((await lister.ListAsync(VapiCallFilter.Assistant(member), window.From, window.To, ct))
+                        .Where(c => c.TryGetProperty("squadId", out var squad) && squad.ValueKind == JsonValueKind.String
+                                    && squad.GetString() == window.VapiId));
+                }
+                return calls;
+        }
+    }
+
+    /// <summary>The saved assistants a squad is made of. A member given inline (a transient assistant) has no id, so its
+    /// calls cannot be listed; a squad Vapi no longer knows has none. Both are logged, not an outage.</summary>
+    private async Task<IReadOnlyList<string>> SquadMembersAsync(string squadId, CancellationToken ct)
+    {
+        if (await api.GetSquadAsync(squadId, ct) is not { } squad)
+        {
+            logger.LogWarning("Squad {SquadId} is unknown to Vapi; its calls cannot be reconciled", squadId);
+            return [];
+        }
+        var members = squad.TryGetProperty("members", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.Object).ToList()
+            : [];
+        var ids = members
+            .Select(m => m.TryGetProperty("assistantId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null)
+            .OfType<string>().Where(id => id.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count < members.Count)
+        {
+            logger.LogWarning("Squad {SquadId} has {Count} inline (transient) members, which have no id to list their calls by",
+                squadId, members.Count - ids.Count);
+        }
+        return ids;
     }
 }

@@ -9,20 +9,14 @@ namespace Billing.Domain.Vapi;
 /// <summary>Typed HttpClient for Vapi; retries, timeouts and the circuit breaker come from the pipeline in <see cref="VapiServiceCollectionExtensions"/>.</summary>
 public sealed class VapiApiClient(HttpClient http, IOptions<VapiOptions> options) : IVapiApi
 {
-    public async Task<JsonElement?> GetCallAsync(string callId, CancellationToken ct)
-    {
-        using var response = await SendAsync($"call/{Uri.EscapeDataString(callId)}", ct);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-        return await ReadAsync(response, ct);
-    }
+    public Task<JsonElement?> GetCallAsync(string callId, CancellationToken ct) => GetOneAsync($"call/{Uri.EscapeDataString(callId)}", ct);
 
-    public async Task<IReadOnlyList<JsonElement>> ListCallsAsync(string assistantId, DateTimeOffset createdAtGe, DateTimeOffset createdAtLe,
+    public Task<JsonElement?> GetSquadAsync(string squadId, CancellationToken ct) => GetOneAsync($"squad/{Uri.EscapeDataString(squadId)}", ct);
+
+    public async Task<IReadOnlyList<JsonElement>> ListCallsAsync(VapiCallFilter filter, DateTimeOffset createdAtGe, DateTimeOffset createdAtLe,
         int limit, CancellationToken ct)
     {
-        var query = $"call?assistantId={Uri.EscapeDataString(assistantId)}&createdAtGe={Iso(createdAtGe)}&createdAtLe={Iso(createdAtLe)}&limit={limit}";
+        var query = $"call?{filter.Parameter}={Uri.EscapeDataString(filter.Id)}&createdAtGe={Iso(createdAtGe)}&createdAtLe={Iso(createdAtLe)}&limit={limit}";
         using var response = await SendAsync(query, ct);
         var body = await ReadAsync(response, ct);
         if (body.ValueKind != JsonValueKind.Array)
@@ -30,6 +24,17 @@ public sealed class VapiApiClient(HttpClient http, IOptions<VapiOptions> options
             throw new VapiUnavailableException("GET /call did not return a JSON array.");
         }
         return body.EnumerateArray().ToList();
+    }
+
+    /// <summary>One resource by id; null on 404 (Vapi does not know it).</summary>
+    private async Task<JsonElement?> GetOneAsync(string relative, CancellationToken ct)
+    {
+        using var response = await SendAsync(relative, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        return await ReadAsync(response, ct);
     }
 
     private async Task<HttpResponseMessage> SendAsync(string relative, CancellationToken ct)

@@ -4,21 +4,21 @@ using Microsoft.Extensions.Options;
 namespace Billing.Domain.Vapi;
 
 /// <summary>
-/// Lists every call of an assistant created in [from, to). GET /call has no cursor: it returns at most
+/// Lists every call of an assistant (or phone number) created in [from, to). GET /call has no cursor: it returns at most
 /// <c>limit</c> calls, newest first, so a full page is followed by another ending at the oldest <c>createdAt</c>
 /// seen (inclusive, since calls can share an instant), and calls are deduplicated by id. A call missing from a
 /// page is not a deletion; it is simply not listed.
 /// </summary>
 public sealed class VapiCallLister(IVapiApi api, IOptions<VapiOptions> options)
 {
-    public async Task<IReadOnlyList<JsonElement>> ListAsync(string assistantId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    public async Task<IReadOnlyList<JsonElement>> ListAsync(VapiCallFilter filter, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         var limit = Math.Clamp(options.Value.PageSize, 2, 1000);
         var seen = new Dictionary<string, JsonElement>();
         var upper = to.AddMilliseconds(-1);
         while (upper >= from)
         {
-            var page = await api.ListCallsAsync(assistantId, from, upper, limit, ct);
+            var page = await api.ListCallsAsync(filter, from, upper, limit, ct);
             var oldest = upper;
             var newCalls = 0;
             foreach (var call in page)

@@ -94,7 +94,7 @@ public sealed class VapiApiTests
     public async Task Listing_a_window_asks_by_assistant_and_creation_instants()
     {
         var handler = new ScriptedHandler(_ => Json(Fixtures.Vapi("calls-list-page.json")));
-        var calls = await Client(handler).ListCallsAsync("asst_clinica_serban_01",
+        var calls = await Client(handler).ListCallsAsync(VapiCallFilter.Assistant("asst_clinica_serban_01"),
             DateTimeOffset.Parse("2025-10-31T22:00:00Z"), DateTimeOffset.Parse("2025-11-30T21:59:59.999Z"), 3, default);
 
         Assert.Equal(3, calls.Count);
@@ -116,17 +116,17 @@ public sealed class VapiApiTests
         var from = DateTimeOffset.Parse("2025-10-31T22:00:00Z");
         var to = DateTimeOffset.Parse("2025-11-30T22:00:00Z");
         // First page is full (3 of limit 3); the next one, up to the oldest instant seen, repeats the oldest call and adds one.
-        api.ListCallsAsync("a", from, to.AddMilliseconds(-1), 3, Arg.Any<CancellationToken>())
+        api.ListCallsAsync(VapiCallFilter.Assistant("a"), from, to.AddMilliseconds(-1), 3, Arg.Any<CancellationToken>())
             .Returns(calls.Select(Element).ToList());
-        api.ListCallsAsync("a", from, DateTimeOffset.Parse("2025-11-14T09:12:01.874Z"), 3, Arg.Any<CancellationToken>())
+        api.ListCallsAsync(VapiCallFilter.Assistant("a"), from, DateTimeOffset.Parse("2025-11-14T09:12:01.874Z"), 3, Arg.Any<CancellationToken>())
             .Returns(new[] { Element(calls[2]), Element(older) }.ToList());
         var lister = new VapiCallLister(api, Options.Create(new VapiOptions { PageSize = 3 }));
 
-        var listed = await lister.ListAsync("a", from, to, default);
+        var listed = await lister.ListAsync(VapiCallFilter.Assistant("a"), from, to, default);
 
         Assert.Equal(4, listed.Count);
         Assert.Equal(4, listed.Select(c => c.GetProperty("id").GetString()).Distinct().Count());
-        await api.Received(2).ListCallsAsync("a", Arg.Any<DateTimeOffset>(), Arg.Any<DateTimeOffset>(), 3, Arg.Any<CancellationToken>());
+        await api.Received(2).ListCallsAsync(VapiCallFilter.Assistant("a"), Arg.Any<DateTimeOffset>(), Arg.Any<DateTimeOffset>(), 3, Arg.Any<CancellationToken>());
     }
 
     private static JsonElement Element(JsonNode node) => JsonDocument.Parse(node.ToJsonString()).RootElement;

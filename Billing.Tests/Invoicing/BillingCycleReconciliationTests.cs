@@ -1,8 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Text;
-using System.Text.Json.Nodes;
-using System.Web;
 using Billing.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,68 +10,6 @@ namespace Billing.Tests.Invoicing;
 /// </summary>
 public sealed class BillingCycleReconciliationTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
-    /// <summary>Vapi's GET /call over a list of calls, with scripted failures answered before (or instead of) it.</summary>
-    private sealed class FakeVapi : HttpMessageHandler
-    {
-        public List<JsonObject> Calls { get; } = [];
-        public Queue<Func<HttpResponseMessage>> Before { get; } = new();
-        public Func<HttpResponseMessage>? Always { get; set; }
-        public List<Uri> Requests { get; } = [];
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
-        {
-            lock (Requests)
-            {
-                Requests.Add(request.RequestUri!);
-            }
-            if (Before.TryDequeue(out var scripted))
-            {
-                return Task.FromResult(scripted());
-            }
-            if (Always is not null)
-            {
-                return Task.FromResult(Always());
-            }
-            var query = HttpUtility.ParseQueryString(request.RequestUri!.Query);
-            var ge = DateTimeOffset.Parse(query["createdAtGe"]!, CultureInfo.InvariantCulture);
-            var le = DateTimeOffset.Parse(query["createdAtLe"]!, CultureInfo.InvariantCulture);
-            var page = Calls
-                .Where(c => (string?)c["assistantId"] == query["assistantId"])
-                .Select(c => (Call: c, CreatedAt: DateTimeOffset.Parse((string)c["createdAt"]!, CultureInfo.InvariantCulture)))
-                .Where(c => c.CreatedAt >= ge && c.CreatedAt <= le)
-                .OrderByDescending(c => c.CreatedAt)
-                .Take(int.Parse(query["limit"]!, CultureInfo.InvariantCulture))
-                .Select(c => c.Call.DeepClone());
-            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
-            {
-                Content = new StringContent(new JsonArray([.. page]).ToJsonString(), Encoding.UTF8, "application/json"),
-            });
-        }
-    }
-
-    /// <summary>An ended call as GET /call lists it (the fixture's successful call, moved to the given assistant and time).</summary>
-    private static JsonObject VapiCall(string id, string assistantId, string startedAt, int seconds)
-    {
-        var call = JsonNode.Parse(Fixtures.Vapi("calls-list-page.json"))!.AsArray()[2]!.AsObject();
-        var start = DateTimeOffset.Parse(startedAt, CultureInfo.InvariantCulture);
-        call["id"] = id;
-        call["assistantId"] = assistantId;
-        call["createdAt"] = start.AddSeconds(-1).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        call["startedAt"] = start.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        call["endedAt"] = start.AddSeconds(seconds).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        call["updatedAt"] = call["endedAt"]!.DeepClone();
-        return call;
-    }
-
-    private static BillingScenario Scenario(TestDatabase database, FakeVapi vapi) => new(database, new()
-    {
-        ["Billing:ReconciliationEnabled"] = "true",
-        ["Vapi:PageSize"] = "2",
-        ["Vapi:AttemptTimeoutSeconds"] = "2",
-        ["Vapi:TotalTimeoutSeconds"] = "10",
-        ["Vapi:RetryBaseDelayMilliseconds"] = "20",
-    }, vapi);
-
     private static HttpResponseMessage TooManyRequests()
     {
         var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
@@ -87,15 +21,15 @@ public sealed class BillingCycleReconciliationTests(TestDatabase database) : ICl
     public async Task Calls_whose_webhook_never_came_are_recovered_through_429s_and_full_pages_before_the_period_is_invoiced()
     {
         var vapi = new FakeVapi();
-        await using var scenario = Scenario(database, vapi);
+        await using var scenario = vapi.Scenario(database);
         await scenario.ClientAsync("paged", billingStart: new DateOnly(2025, 11, 1));
         var received = await scenario.CallAsync("paged", "2025-11-03T10:00:00Z", 60); // the webhook came for this one
-        vapi.Calls.Add(VapiCall(received, "asst_paged", "2025-11-03T10:00:00Z", 60));
+        vapi.Calls.Add(FakeVapi.EndedCall(received, "asst_paged", "2025-11-03T10:00:00Z", 60));
         for (var day = 10; day <= 13; day++)
         {
-            vapi.Calls.Add(VapiCall($"0000000{day}-0000-4000-8000-000000000001", "asst_paged", $"2025-11-{day}T10:00:00Z", 120));
+            vapi.Calls.Add(FakeVapi.EndedCall($"0000000{day}-0000-4000-8000-000000000001", "asst_paged", $"2025-11-{day}T10:00:00Z", 120));
         }
-        vapi.Calls.Add(VapiCall("00000099-0000-4000-8000-000000000001", "asst_other", "2025-11-05T10:00:00Z", 600)); // not this client's
+        vapi.Calls.Add(FakeVapi.EndedCall("00000099-0000-4000-8000-000000000001", "asst_other", "2025-11-05T10:00:00Z", 600)); // not this client's
         vapi.Before.Enqueue(TooManyRequests);
 
         var run = await scenario.RunAsync("2025-12-01T12:00:00Z", "paged");
@@ -113,11 +47,11 @@ public sealed class BillingCycleReconciliationTests(TestDatabase database) : ICl
         var vapi = new FakeVapi();
         static HttpResponseMessage ServerError() => new(HttpStatusCode.InternalServerError);
         static HttpResponseMessage Timeout() => throw new TaskCanceledException("Vapi did not answer in time");
-        await using var scenario = Scenario(database, vapi);
+        await using var scenario = vapi.Scenario(database);
         await scenario.ClientAsync("outage", billingStart: new DateOnly(2025, 11, 1));
         await scenario.CallAsync("outage", "2025-11-03T10:00:00Z", 60);
-        vapi.Calls.Add(VapiCall("00001120-0000-4000-8000-000000000002", "asst_outage", "2025-11-20T10:00:00Z", 180));
-        vapi.Calls.Add(VapiCall("00000120-0000-4000-8000-000000000002", "asst_outage", "2026-01-20T10:00:00Z", 120));
+        vapi.Calls.Add(FakeVapi.EndedCall("00001120-0000-4000-8000-000000000002", "asst_outage", "2025-11-20T10:00:00Z", 180));
+        vapi.Calls.Add(FakeVapi.EndedCall("00000120-0000-4000-8000-000000000002", "asst_outage", "2026-01-20T10:00:00Z", 120));
 
         vapi.Always = ServerError;
         var november = await scenario.RunAsync("2025-12-01T12:00:00Z", clientId: null);

@@ -347,7 +347,7 @@ public sealed class BillingCycleTests(TestDatabase database) : IClassFixture<Tes
         var missed = JsonNode.Parse(Fixtures.Vapi("calls-list-page.json"))!.AsArray()[2]!.AsObject();
         missed["id"] = "f0f0f0f0-0000-4000-8000-000000000001";
         missed["assistantId"] = "asst_reconciled";
-        scenario.Vapi.ListCallsAsync("asst_reconciled", Arg.Any<DateTimeOffset>(), Arg.Any<DateTimeOffset>(), Arg.Any<int>(), Arg.Any<CancellationToken>())
+        scenario.Vapi.ListCallsAsync(VapiCallFilter.Assistant("asst_reconciled"), Arg.Any<DateTimeOffset>(), Arg.Any<DateTimeOffset>(), Arg.Any<int>(), Arg.Any<CancellationToken>())
             .Returns([JsonDocument.Parse(missed.ToJsonString()).RootElement]);
 
         var run = await scenario.RunAsync("2025-12-01T12:00:00Z", "reconciled");
