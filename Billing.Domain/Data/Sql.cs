@@ -26,6 +26,13 @@ public sealed class Sql
         return this;
     }
 
+    /// <summary>Binds parameters built elsewhere (a report's <see cref="Reports.SqlQuery"/>), named as its text names them.</summary>
+    public Sql With(IEnumerable<NpgsqlParameter> parameters)
+    {
+        _parameters.AddRange(parameters);
+        return this;
+    }
+
     public Task<int> ExecuteAsync(BillingDbContext db, CancellationToken ct) => RunAsync(db, c => c.ExecuteNonQueryAsync(ct));
 
     public Task<int> ExecuteAsync(NpgsqlDataSource dataSource, CancellationToken ct) => RunAsync(dataSource, c => c.ExecuteNonQueryAsync(ct));

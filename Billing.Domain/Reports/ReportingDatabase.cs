@@ -1,3 +1,4 @@
+using Billing.Domain.Data;
 using Npgsql;
 
 namespace Billing.Domain.Reports;
@@ -11,23 +12,14 @@ public class ReportingDatabase(NpgsqlDataSource dataSource)
     public NpgsqlDataSource DataSource { get; } = dataSource;
 
     /// <summary>Runs one parameterised SELECT and maps each row. Virtual so a test can look at each plan first.</summary>
-    public virtual async Task<List<T>> QueryAsync<T>(SqlQuery query, Func<NpgsqlDataReader, T> map, CancellationToken ct)
-    {
-        await using var command = DataSource.CreateCommand(query.Text);
-        command.Parameters.AddRange(query.Parameters.ToArray());
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(map(reader));
-        }
-        return rows;
-    }
+    public virtual Task<List<T>> QueryAsync<T>(SqlQuery query, Func<NpgsqlDataReader, T> map, CancellationToken ct) =>
+        query.ToSql().ListAsync(DataSource, map, ct);
 }
 
 /// <summary>
-/// A SELECT assembled from fixed fragments with every value a parameter. Only the predicates a request uses are
-/// added, so each combination gets its own plan (a catch-all <c>$1 IS NULL OR ...</c> would defeat the indexes).
+/// A SELECT assembled from fixed fragments with every value a named parameter (<c>@p1</c>, ...), run through
+/// <see cref="Sql"/>, the one raw-SQL helper. Only the predicates a request uses are added, so each combination gets
+/// its own plan (a catch-all <c>@p IS NULL OR ...</c> would defeat the indexes).
 /// </summary>
 public sealed class SqlQuery
 {
@@ -40,8 +32,9 @@ public sealed class SqlQuery
     /// <summary>Adds a value as a parameter and returns its placeholder.</summary>
     public string Value<T>(T value)
     {
-        Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
-        return "$" + Parameters.Count;
+        var name = "p" + (Parameters.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Parameters.Add(new NpgsqlParameter<T>(name, value));
+        return "@" + name;
     }
 
     /// <summary>Adds <paramref name="condition"/> to the WHERE clause; <c>{0}</c> in it becomes the value's placeholder.</summary>
@@ -59,6 +52,9 @@ public sealed class SqlQuery
 
     /// <summary>The WHERE clause of the conditions added so far (or nothing).</summary>
     public string WhereClause => _conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", _conditions);
+
+    /// <summary>The statement as built, with copies of its parameters (a parameter belongs to one command at a time).</summary>
+    public Sql ToSql() => new Sql(Text).With(Parameters.Select(p => p.Clone()));
 
     public SqlQuery Build(string text)
     {

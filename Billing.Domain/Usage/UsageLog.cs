@@ -39,13 +39,15 @@ public sealed class UsageLog
 
     /// <summary>Measured duration in seconds, to the millisecond ("duration").</summary>
     public decimal DurationSeconds { get; set; }
-    /// <summary>Seconds billed after the client's rounding rule; the invoice sums these.</summary>
+    /// <summary>Seconds billed by the minute rounding of the call's period (for reading; the invoice rounds the durations itself).</summary>
     public decimal BillableSeconds { get; set; }
     /// <summary>Billable minutes ("durationMinutes"), for reading; the invoice derives minutes from billable seconds.</summary>
     public decimal DurationMinutes { get; set; }
     public List<string> ToolsUsed { get; set; } = [];
 
-    /// <summary>Price of the call to the client, in the client's currency ("cost"), before period rounding.</summary>
+    /// <summary>The call's billable minutes at its period's rate, before the period's included minutes, in the client's currency, to 6
+    /// decimals ("cost"; <see cref="Invoicing.PeriodPricing.CallCost"/>). For previews and reports: the invoice prices the period from
+    /// the durations and never sums these.</summary>
     public decimal Cost { get; set; }
     /// <summary>What Vapi charged us for the call, in USD; null when Vapi did not say.</summary>
     public decimal? VapiCost { get; set; }

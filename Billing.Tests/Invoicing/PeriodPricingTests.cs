@@ -1,10 +1,12 @@
+using Billing.Domain.Common;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Usage;
 using Billing.Tests.Infrastructure;
 using Npgsql;
 
 namespace Billing.Tests.Invoicing;
 
-/// <summary>The period price's C# form and its SQL form (the one the invoicing statement runs) agree.</summary>
+/// <summary>The pricing rule's C# form and its SQL form (the one the invoicing and recording statements run) agree.</summary>
 public sealed class PeriodPricingTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
     [Fact]
@@ -39,5 +41,43 @@ public sealed class PeriodPricingTests(TestDatabase database) : IClassFixture<Te
         Assert.Equal(cases.Count, inSql.Count);
         Assert.Empty(disagreements);
         Assert.Equal(9.01m, inSql[^1]);
+    }
+
+    [Fact]
+    public async Task Both_forms_of_a_calls_billable_seconds_and_price_agree_on_random_durations_roundings_and_rates()
+    {
+        var random = new Random(20251201);
+        var roundings = Enum.GetValues<MinuteRounding>();
+        var cases = Enumerable.Range(0, 5_000).Select(_ => (
+            // Durations as Vapi measures them (to the millisecond, sometimes whole seconds or whole minutes), rates of up to 4 decimals.
+            Duration: random.Next(4) switch { 0 => random.Next(0, 200) * 60m, 1 => random.Next(0, 20_000), _ => random.Next(0, 20_000_000) / 1000m },
+            Rounding: roundings[random.Next(roundings.Length)],
+            Rate: random.Next(0, 50_000) / 10_000m)).ToList();
+
+        await using var connection = await database.OpenConnectionAsync();
+        var seconds = PeriodPricing.BillableSecondsSql("d", "r");
+        await using var command = new NpgsqlCommand(
+            $"SELECT {seconds}, {PeriodPricing.CallCostSql(seconds, "p")} FROM unnest(@d::numeric[], @r::text[], @p::numeric[]) WITH ORDINALITY AS t(d, r, p, n) ORDER BY n",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<decimal[]>("d", cases.Select(c => c.Duration).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("r", cases.Select(c => TextEnum.ToText(c.Rounding, TextCase.Lower)).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter<decimal[]>("p", cases.Select(c => c.Rate).ToArray()));
+        var inSql = new List<(decimal Seconds, decimal Cost)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                inSql.Add((reader.GetDecimal(0), reader.GetDecimal(1)));
+            }
+        }
+
+        var disagreements = cases.Zip(inSql).Select(p =>
+            {
+                var billable = PeriodPricing.BillableSeconds(p.First.Duration, p.First.Rounding);
+                return (Case: p.First, CSharp: (billable, PeriodPricing.CallCost(billable, p.First.Rate)), Sql: p.Second);
+            })
+            .Where(x => x.CSharp != x.Sql).Select(x => $"{x.Case} -> C# {x.CSharp}, SQL {x.Sql}").ToList();
+        Assert.Equal(cases.Count, inSql.Count);
+        Assert.Empty(disagreements);
     }
 }
