@@ -454,15 +454,21 @@ namespace Billing.Domain.Data.Migrations
                 table: "VapiCallReport",
                 column: "expiresAt");
 
-            // "updatedAt" stays true for every write, raw SQL included, not only for EF Core.
-            migrationBuilder.Sql(UpdatedAtTrigger.CreateFunction);
-            foreach (var table in TablesWithUpdatedAt)
-            {
-                migrationBuilder.Sql(UpdatedAtTrigger.Create(table));
-            }
+            // "updatedAt" stays true for every write, raw SQL included, not only for EF Core. The SQL this migration ran,
+            // written out: a migration is frozen history and reads no live constant.
+            migrationBuilder.Sql("""
+                CREATE OR REPLACE FUNCTION billing_touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    NEW."updatedAt" := now();
+                    RETURN NEW;
+                END
+                $$;
+                """);
+            migrationBuilder.Sql("""CREATE TRIGGER "Client_touch_updatedAt" BEFORE UPDATE ON "Client" FOR EACH ROW EXECUTE FUNCTION billing_touch_updated_at();""");
+            migrationBuilder.Sql("""CREATE TRIGGER "UsageLog_touch_updatedAt" BEFORE UPDATE ON "UsageLog" FOR EACH ROW EXECUTE FUNCTION billing_touch_updated_at();""");
+            migrationBuilder.Sql("""CREATE TRIGGER "Factura_touch_updatedAt" BEFORE UPDATE ON "Factura" FOR EACH ROW EXECUTE FUNCTION billing_touch_updated_at();""");
+            migrationBuilder.Sql("""CREATE TRIGGER "PaymentTransaction_touch_updatedAt" BEFORE UPDATE ON "PaymentTransaction" FOR EACH ROW EXECUTE FUNCTION billing_touch_updated_at();""");
         }
-
-        private static readonly string[] TablesWithUpdatedAt = ["Client", "UsageLog", "Factura", "PaymentTransaction"];
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
@@ -500,7 +506,7 @@ namespace Billing.Domain.Data.Migrations
             migrationBuilder.DropTable(
                 name: "Client");
 
-            migrationBuilder.Sql(UpdatedAtTrigger.DropFunction);
+            migrationBuilder.Sql("DROP FUNCTION IF EXISTS billing_touch_updated_at();");
         }
     }
 }

@@ -11,6 +11,7 @@ namespace Billing.Domain.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            // The SQL this migration ran, written out: a migration is frozen history and reads no live constant.
             // Calls stamped 1 are counted by the next close; calls already marked billed get 0, which every
             // existing invoice (epoch 0) counted, so they never turn late.
             migrationBuilder.AddColumn<long>(
@@ -50,9 +51,28 @@ namespace Billing.Domain.Data.Migrations
                 FROM "Client" c WHERE c."clientId" = f."clientId" AND f."periodStart" IS NOT NULL AND f."periodEnd" IS NOT NULL;
                 ALTER TABLE "Factura" ENABLE TRIGGER "Factura_touch_updatedAt";
                 """);
-            migrationBuilder.Sql(global::Billing.Domain.Data.BillingEpochs.CreateTable);
+            migrationBuilder.Sql("""
+                CREATE TABLE "BillingEpoch" (
+                    "id" int PRIMARY KEY DEFAULT 1 CHECK ("id" = 1),
+                    "current" bigint NOT NULL);
+                """);
             migrationBuilder.Sql("""INSERT INTO "BillingEpoch" ("current") VALUES (1);""");
-            migrationBuilder.Sql(global::Billing.Domain.Data.BillingEpochs.CreateTrigger);
+            migrationBuilder.Sql("""
+                CREATE OR REPLACE FUNCTION billing_stamp_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'INSERT' OR (NEW."clientId" IS NOT NULL AND NOT NEW."incomplete"
+                                            AND (OLD."clientId" IS NULL OR OLD."incomplete")) THEN
+                        PERFORM pg_advisory_xact_lock_shared(298239091560);
+                        SELECT "current" INTO NEW."billingEpoch" FROM "BillingEpoch";
+                    ELSE
+                        NEW."billingEpoch" := OLD."billingEpoch";
+                    END IF;
+                    RETURN NEW;
+                END
+                $$;
+                CREATE TRIGGER "UsageLog_stamp_billingEpoch" BEFORE INSERT OR UPDATE ON "UsageLog"
+                    FOR EACH ROW EXECUTE FUNCTION billing_stamp_epoch();
+                """);
 
             migrationBuilder.DropForeignKey(
                 name: "FK_UsageLog_Factura_facturaId",
@@ -81,14 +101,28 @@ namespace Billing.Domain.Data.Migrations
                 table: "Factura",
                 columns: new[] { "clientId", "usageEpoch", "usageTo" });
 
-            migrationBuilder.Sql(global::Billing.Domain.Data.BillingEpochs.CreateBilledByView);
+            migrationBuilder.Sql("""
+                CREATE VIEW "UsageLogInvoice" AS
+                SELECT u."id" AS "usageLogId", u."callId",
+                       (SELECT f."id" FROM "Factura" f
+                        WHERE f."clientId" = u."clientId" AND f."usageEpoch" >= u."billingEpoch" AND f."usageTo" > u."occurredAt"
+                        ORDER BY f."usageEpoch", f."usageTo" LIMIT 1) AS "facturaId"
+                FROM "UsageLog" u
+                WHERE u."clientId" IS NOT NULL AND NOT u."incomplete"
+                  AND u."occurredAt" >= (SELECT f."usageFrom" FROM "Factura" f WHERE f."clientId" = u."clientId" ORDER BY f."perioada" LIMIT 1);
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             // Going back loses which invoice billed each call: the old column comes back empty.
-            migrationBuilder.Sql(global::Billing.Domain.Data.BillingEpochs.Drop);
+            migrationBuilder.Sql("""
+                DROP VIEW IF EXISTS "UsageLogInvoice";
+                DROP TRIGGER IF EXISTS "UsageLog_stamp_billingEpoch" ON "UsageLog";
+                DROP FUNCTION IF EXISTS billing_stamp_epoch();
+                DROP TABLE IF EXISTS "BillingEpoch";
+                """);
 
             migrationBuilder.DropIndex(
                 name: "IX_UsageLog_late",
