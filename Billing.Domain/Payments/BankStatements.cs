@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
+using System.Xml.Schema;
 using Billing.Domain.Audit;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
@@ -133,12 +134,52 @@ public sealed partial class BankStatements(BillingDbContext db, PaymentService p
 }
 
 /// <summary>
-/// ISO 20022 <c>BkToCstmrStmt</c> (camt.053, any version: elements are matched by local name). Only credit entries
-/// (<c>CdtDbtInd</c> = CRDT) that are booked are payments to us; the bank's id is the entry's <c>AcctSvcrRef</c>
-/// (or the transaction's), the reference the structured or unstructured remittance information, the payer the debtor.
+/// ISO 20022 <c>BkToCstmrStmt</c> (camt.053, any version: elements are matched by local name). A statement in a
+/// version whose ISO schema we ship (<see cref="ValidatedNamespaces"/>: camt.053.001.10, <c>Payments/Schemas</c>) is
+/// validated against it first and refused whole when it is not valid; older versions (001.02, what most Romanian banks
+/// still export) are read by the same element names without a schema. Only credit entries (<c>CdtDbtInd</c> = CRDT)
+/// that are booked are payments to us; the bank's id is the entry's <c>AcctSvcrRef</c> (or the transaction's), the
+/// reference the structured or unstructured remittance information, the payer the debtor. An entry holding several
+/// transactions (<c>TxDtls</c>, a batch booking) is one line per transaction, each with its own amount, reference and
+/// payer; their amounts must add up to the entry's.
 /// </summary>
 public static class Camt053
 {
+    /// <summary>The camt.053 versions validated against the ISO 20022 schema shipped with the app.</summary>
+    public static readonly IReadOnlySet<string> ValidatedNamespaces = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "urn:iso:std:iso:20022:tech:xsd:camt.053.001.10",
+    };
+
+    private static readonly Lazy<XmlSchemaSet> Schemas = new(CompileSchemas, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private static XmlSchemaSet CompileSchemas()
+    {
+        var set = new XmlSchemaSet { XmlResolver = null };
+        using var stream = typeof(Camt053).Assembly.GetManifestResourceStream("Payments/Schemas/camt.053.001.10.xsd")
+                           ?? throw new InvalidOperationException("The camt.053.001.10 schema is not embedded in Billing.Domain.");
+        using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
+        set.Add(null, reader);
+        set.Compile();
+        return set;
+    }
+
+    private static void Validate(XDocument document, string version)
+    {
+        var errors = new List<string>();
+        document.Validate(Schemas.Value, (_, e) =>
+        {
+            if (e.Severity == XmlSeverityType.Error && errors.Count < 5)
+            {
+                errors.Add(e.Exception.LineNumber > 0 ? $"line {e.Exception.LineNumber}: {e.Message}" : e.Message);
+            }
+        });
+        if (errors.Count > 0)
+        {
+            throw new InvalidInputException("file", $"Not a valid {version} statement (ISO 20022 schema): {string.Join(" | ", errors)}");
+        }
+    }
+
     public static List<StatementLine> Parse(byte[] content)
     {
         XDocument document;
@@ -147,7 +188,7 @@ public static class Camt053
             using var stream = new MemoryStream(content);
             // No DTDs, no external entities: a statement is data, never instructions to the parser.
             using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-            document = XDocument.Load(reader);
+            document = XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (XmlException e)
         {
@@ -156,6 +197,11 @@ public static class Camt053
         if (document.Root?.Name.NamespaceName.Contains("camt.053", StringComparison.Ordinal) != true)
         {
             throw new InvalidInputException("file", "Expected an ISO 20022 camt.053 statement (Document in a urn:iso:std:iso:20022:tech:xsd:camt.053.* namespace).");
+        }
+        var version = document.Root.Name.NamespaceName;
+        if (ValidatedNamespaces.Contains(version))
+        {
+            Validate(document, version[(version.LastIndexOf(':') + 1)..]);
         }
         var lines = new List<StatementLine>();
         var number = 0;
@@ -179,14 +225,62 @@ public static class Camt053
             {
                 throw new InvalidInputException("file", $"Entry {number} has no booking date (BookgDt).");
             }
+            var currency = amountElement.Attribute("Ccy")?.Value ?? "";
+            var transactions = entry.Descendants().Where(e => e.Name.LocalName == "TxDtls").ToList();
+            if (transactions.Count > 1)
+            {
+                lines.AddRange(Split(number, date, amount, currency, Text(entry, "AcctSvcrRef"), transactions));
+                continue;
+            }
             var bankId = Text(entry, "AcctSvcrRef") ?? DescendantText(entry, "AcctSvcrRef") ?? DescendantText(entry, "EndToEndId")
                 ?? throw new InvalidInputException("file", $"Entry {number} has no bank reference (AcctSvcrRef).");
-            var reference = DescendantText(entry, "Ustrd") ?? DescendantText(Descendant(entry, "CdtrRefInf"), "Ref");
-            var payer = DescendantText(Descendant(Descendant(entry, "RltdPties"), "Dbtr"), "Nm");
-            lines.Add(new StatementLine(number, date, amount, amountElement.Attribute("Ccy")?.Value ?? "", reference, payer, bankId));
+            lines.Add(new StatementLine(number, date, amount, currency, ReferenceOf(entry), PayerOf(entry), bankId));
         }
         return lines;
     }
+
+    /// <summary>
+    /// A batch booking: one line per transaction. Its bank id is the transaction's own <c>AcctSvcrRef</c> when every
+    /// transaction has a distinct one, else the entry's with the transaction's position (stable, so a replay still
+    /// changes nothing). An entry whose transactions lack amounts or do not add up is refused: splitting it by guess
+    /// would pay the wrong invoices.
+    /// </summary>
+    private static IEnumerable<StatementLine> Split(int number, DateOnly date, decimal amount, string currency, string? entryId, List<XElement> transactions)
+    {
+        var ownIds = transactions.Select(t => DescendantText(Child(t, "Refs"), "AcctSvcrRef")).ToList();
+        var useOwnIds = ownIds.All(id => id is not null) && ownIds.Distinct(StringComparer.Ordinal).Count() == ownIds.Count;
+        if (!useOwnIds && entryId is null)
+        {
+            throw new InvalidInputException("file", $"Entry {number} holds {transactions.Count} transactions without distinct bank references (AcctSvcrRef).");
+        }
+        var lines = new List<StatementLine>();
+        for (var i = 0; i < transactions.Count; i++)
+        {
+            var tx = transactions[i];
+            // camt.053.001.10 puts the amount in TxDtls/Amt, 001.02 in TxDtls/AmtDtls/TxAmt/Amt.
+            var txAmount = Child(tx, "Amt") ?? Child(Child(Child(tx, "AmtDtls"), "TxAmt"), "Amt")
+                ?? throw new InvalidInputException("file", $"Entry {number}: transaction {i + 1} of {transactions.Count} has no amount, so the entry cannot be split.");
+            if (!decimal.TryParse(txAmount.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value <= 0
+                || (txAmount.Attribute("Ccy")?.Value ?? currency) != currency)
+            {
+                throw new InvalidInputException("file", $"Entry {number}: transaction {i + 1} has no positive amount in {currency}.");
+            }
+            lines.Add(new StatementLine(number, date, value, currency, ReferenceOf(tx), PayerOf(tx),
+                useOwnIds ? ownIds[i]! : $"{entryId}/{(i + 1).ToString(CultureInfo.InvariantCulture)}"));
+        }
+        var sum = lines.Sum(l => l.Amount);
+        if (sum != amount)
+        {
+            throw new InvalidInputException("file",
+                $"Entry {number}: its {transactions.Count} transactions add up to {sum.ToString(CultureInfo.InvariantCulture)}, not the entry's {amount.ToString(CultureInfo.InvariantCulture)}.");
+        }
+        return lines;
+    }
+
+    private static string? ReferenceOf(XElement scope) => DescendantText(scope, "Ustrd") ?? DescendantText(Descendant(scope, "CdtrRefInf"), "Ref");
+
+    // The debtor's name: Dbtr/Nm (001.02) or Dbtr/Pty/Nm (later versions).
+    private static string? PayerOf(XElement scope) => DescendantText(Descendant(Descendant(scope, "RltdPties"), "Dbtr"), "Nm");
 
     private static XElement? Child(XElement? parent, string localName) => parent?.Elements().FirstOrDefault(e => e.Name.LocalName == localName);
 

@@ -85,6 +85,90 @@ public sealed class BankStatementTests(TestDatabase database) : IClassFixture<Te
         Assert.Equal(422, (await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey, "<Document xmlns=\"urn:other\"/>")).Status);
     }
 
+    /// <summary>A camt.053.001.10 statement, valid against the ISO 20022 schema, with the given entries (Ntry).</summary>
+    private static string Camt10(params string[] entries) => $"""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.10">
+          <BkToCstmrStmt>
+            <GrpHdr><MsgId>STMT-10</MsgId><CreDtTm>2025-12-06T06:00:00</CreDtTm></GrpHdr>
+            <Stmt>
+              <Id>RO49AAAA1B31007593840000-2025-12-05</Id>
+              <Acct><Id><IBAN>RO49AAAA1B31007593840000</IBAN></Id><Ccy>RON</Ccy></Acct>
+              <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="RON">15000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2025-12-05</Dt></Dt></Bal>
+              {string.Join("\n", entries)}
+            </Stmt>
+          </BkToCstmrStmt>
+        </Document>
+        """;
+
+    private static string Transaction(string? bankId, string amount, string reference, string payer) => $"""
+        <TxDtls>
+          {(bankId is null ? "" : $"<Refs><AcctSvcrRef>{bankId}</AcctSvcrRef></Refs>")}
+          <Amt Ccy="RON">{amount}</Amt>
+          <CdtDbtInd>CRDT</CdtDbtInd>
+          <RltdPties><Dbtr><Pty><Nm>{payer}</Nm></Pty></Dbtr></RltdPties>
+          <RmtInf><Ustrd>{reference}</Ustrd></RmtInf>
+        </TxDtls>
+        """;
+
+    /// <summary>One booked credit entry holding the given transactions (a batch booking when there are several).</summary>
+    private static string BatchEntry(string bankId, string amount, params string[] transactions) => $"""
+        <Ntry>
+          <Amt Ccy="RON">{amount}</Amt>
+          <CdtDbtInd>CRDT</CdtDbtInd>
+          <Sts><Cd>BOOK</Cd></Sts>
+          <BookgDt><Dt>2025-12-05</Dt></BookgDt>
+          <ValDt><Dt>2025-12-05</Dt></ValDt>
+          <AcctSvcrRef>{bankId}</AcctSvcrRef>
+          <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+          <NtryDtls>{string.Concat(transactions)}</NtryDtls>
+        </Ntry>
+        """;
+
+    [Fact]
+    public async Task A_camt053_001_10_statement_is_validated_against_the_iso_schema_and_a_batch_entry_is_one_line_per_transaction()
+    {
+        await using var world = await PaymentWorld.CreateAsync(database);
+        var first = await world.InvoiceAsync("stmt_batch_a");
+        var second = await world.InvoiceAsync("stmt_batch_b");
+
+        var statement = Camt10(
+            BatchEntry("BATCH-1", "1500.00",
+                Transaction("TX-A", "1000.00", $"Plata {first.Number}", "Clinica A SRL"),
+                Transaction("TX-B", "500.00", $"Avans {second.Number}", "Clinica B SRL")),
+            // Transactions without their own references: the entry's id and the position identify them.
+            BatchEntry("BATCH-2", "500.00",
+                Transaction(null, "200.00", $"Rest {second.Number}", "Clinica B SRL"),
+                Transaction(null, "300.00", $"Rest {second.Number}", "Clinica B SRL")));
+        await using var db = database.CreateContext();
+        var imported = await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey, statement);
+        Assert.Equal(200, imported.Status);
+        Assert.Equal(
+            [("TX-A", "matched", first.Number, "Clinica A SRL"), ("TX-B", "matched", second.Number, "Clinica B SRL"),
+                ("BATCH-2/1", "matched", second.Number, "Clinica B SRL"), ("BATCH-2/2", "matched", second.Number, "Clinica B SRL")],
+            imported.Json.GetProperty("lines").EnumerateArray().Select(l => (l.GetProperty("bankTransactionId").GetString(),
+                l.GetProperty("outcome").GetString(), l.GetProperty("invoiceNumber").GetString(), l.GetProperty("payer").GetString())).ToList());
+        Assert.Equal((InvoiceStatus.Paid, InvoiceStatus.Paid), ((await world.ReloadAsync(first.Id)).Status, (await world.ReloadAsync(second.Id)).Status));
+        Assert.Equal(500m, (await db.Payments.SingleAsync(p => p.TransactionId == "bank:TX-B")).Amount);
+        var replay = await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey, statement);
+        Assert.Equal((0, 4), (replay.Json.GetProperty("matched").GetInt32(), replay.Json.GetProperty("duplicates").GetInt32()));
+
+        // Refused whole, writing nothing: what the schema does not allow (an entry without its bank transaction code, a
+        // decimal comma), and a batch whose transactions do not add up to the entry.
+        var payments = await db.Payments.CountAsync();
+        var noCode = Camt10(BatchEntry("BAD-1", "10.00", Transaction("TX-C", "10.00", "x", "y")).Replace(
+            "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>", ""));
+        var comma = Camt10(BatchEntry("BAD-2", "10,00", Transaction("TX-D", "10.00", "x", "y")));
+        var short_ = Camt10(BatchEntry("BAD-3", "900.00", Transaction("TX-E", "400.00", "x", "y"), Transaction("TX-F", "400.00", "x", "y")));
+        foreach (var (bad, says) in new[] { (noCode, "ISO 20022 schema"), (comma, "ISO 20022 schema"), (short_, "add up to 800.00, not the entry's 900.00") })
+        {
+            var refused = await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey, bad);
+            Assert.Equal(422, refused.Status);
+            Assert.Contains(says, refused.Json.GetProperty("errors").GetProperty("file")[0].GetString());
+        }
+        Assert.Equal(payments, await db.Payments.CountAsync());
+    }
+
     [Fact]
     public async Task A_windows_1250_csv_with_decimal_commas_is_imported_by_the_cli_and_a_second_import_changes_nothing()
     {
