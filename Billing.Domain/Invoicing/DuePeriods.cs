@@ -53,7 +53,7 @@ public static class DuePeriods
         var terms = history.AtPeriodStart(period.Start);
         var (from, to) = history.Window(period);
         return new DuePeriod(client, history, terms, period, from, to, FixedFee(client, history, terms, period),
-            DueDate(client, history, issuedAt), lateFrom, lateBefore, last?.UsageEpoch ?? 0);
+            DueDate(client, issuedAt), lateFrom, lateBefore, last?.UsageEpoch ?? 0);
     }
 
     /// <summary>The client's first period: the one containing its billing start.</summary>
@@ -83,7 +83,10 @@ public static class DuePeriods
             : Money.RoundLine(terms.MonthlyFee * (period.End.DayNumber - start.DayNumber) / period.Days);
     }
 
-    /// <summary>Payment terms count from the local day of issue, in the zone of the terms in force then.</summary>
-    public static DateOnly DueDate(Client client, TermsHistory history, DateTimeOffset issuedAt) =>
-        BillingPeriod.LocalDate(issuedAt, TimeZoneInfo.FindSystemTimeZoneById(history.At(issuedAt).TimeZone)).AddDays(client.PaymentTermDays);
+    /// <summary>
+    /// Payment terms count from the day of issue in the issuer's zone (Europe/Bucharest), the day the invoice states as
+    /// its issue date, whatever the client's zone: an invoice's dates are the issuer's (issue 18).
+    /// </summary>
+    public static DateOnly DueDate(Client client, DateTimeOffset issuedAt) =>
+        IssuerCalendar.DayOf(issuedAt).AddDays(client.PaymentTermDays);
 }

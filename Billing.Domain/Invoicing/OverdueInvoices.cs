@@ -4,7 +4,7 @@ using Billing.Domain.Data;
 namespace Billing.Domain.Invoicing;
 
 /// <summary>
-/// Overdue marking: PENDING invoices whose due date has passed in the client's zone become OVERDUE. Each change is
+/// Overdue marking: PENDING invoices whose due date has passed in the issuer's calendar become OVERDUE. Each change is
 /// audited as the app's (<see cref="Actor.System"/>) in the same statement, so the status and its audit row commit
 /// together.
 /// </summary>
@@ -14,14 +14,13 @@ public sealed class OverdueInvoices(BillingDbContext db, TimeProvider clock)
     public Task<int> MarkAsync(DateTimeOffset asOf, CancellationToken ct) => new Sql("""
         WITH overdue AS (
             UPDATE "Factura" f SET "status" = 'OVERDUE'
-            FROM "Client" c
-            WHERE c."clientId" = f."clientId" AND f."status" = 'PENDING' AND f."dueDate" < (@as_of AT TIME ZONE c."timeZone")::date
+            WHERE f."status" = 'PENDING' AND f."dueDate" < (@as_of AT TIME ZONE @issuer_zone)::date
             RETURNING f."id", f."clientId", f."dueDate"
         )
         INSERT INTO "AuditLog" ("occurredAt", "actor", "entity", "entityId", "action", "clientId", "invoiceId", "before", "after", "reason")
         SELECT @now, @actor, @entity, o."id"::text, 'status', o."clientId", o."id",
                '{"status":"Pending"}'::jsonb, '{"status":"Overdue"}'::jsonb, 'Due date ' || to_char(o."dueDate", 'YYYY-MM-DD') || ' has passed.'
         FROM overdue o
-        """).With("as_of", asOf).With("now", clock.GetUtcNow()).With("actor", Actor.System.Name).With("entity", AuditEntities.Invoice)
+        """).With("as_of", asOf).With("issuer_zone", IssuerCalendar.ZoneId).With("now", clock.GetUtcNow()).With("actor", Actor.System.Name).With("entity", AuditEntities.Invoice)
         .ExecuteAsync(db, ct);
 }

@@ -349,7 +349,7 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
         }
         else if (due > 0 && status == InvoiceStatus.Paid)
         {
-            (invoice.Status, invoice.PaidAt) = (await IsPastDueAsync(invoice, ct) ? InvoiceStatus.Overdue : InvoiceStatus.Pending, null);
+            (invoice.Status, invoice.PaidAt) = (IsPastDue(invoice) ? InvoiceStatus.Overdue : InvoiceStatus.Pending, null);
         }
         if (invoice.Status != status)
         {
@@ -358,12 +358,8 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
         }
     }
 
-    /// <summary>The overdue rule of the cycle (due date before today in the client's zone), for an invoice a refund reopens.</summary>
-    private async Task<bool> IsPastDueAsync(Invoice invoice, CancellationToken ct)
-    {
-        var zone = await db.Clients.Where(c => c.ClientId == invoice.ClientId).Select(c => c.TimeZone).SingleOrDefaultAsync(ct) ?? Client.DefaultTimeZone;
-        return invoice.DueDate < BillingPeriod.LocalDate(clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById(zone));
-    }
+    /// <summary>The overdue rule of the cycle (due date before the issuer's today), for an invoice a refund reopens.</summary>
+    private bool IsPastDue(Invoice invoice) => invoice.DueDate < IssuerCalendar.DayOf(clock.GetUtcNow());
 
     /// <summary>(amountPaid, creditApplied) of an invoice from its payment and credit rows.</summary>
     private async Task<(decimal Paid, decimal Credit)> MoneyOfAsync(Guid invoiceId, CancellationToken ct)

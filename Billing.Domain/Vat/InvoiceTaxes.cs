@@ -18,9 +18,6 @@ namespace Billing.Domain.Vat;
 /// </summary>
 public sealed class InvoiceTaxes(BillingDbContext db, IOptions<VatOptions> options)
 {
-    /// <summary>The issuer's zone: issue and due dates are its days (the agency invoices from Romania).</summary>
-    public static TimeZoneInfo IssuerZone { get; } = TimeZoneInfo.FindSystemTimeZoneById(Client.DefaultTimeZone);
-
     /// <summary>An exchange rate older than this before the tax point is not used (a feed that stopped is a gap, not a rate).</summary>
     public const int ExchangeRateMaxAgeDays = 7;
 
@@ -46,7 +43,7 @@ public sealed class InvoiceTaxes(BillingDbContext db, IOptions<VatOptions> optio
             return;
         }
         var ids = invoiceIds.ToArray();
-        var issueDate = BillingPeriod.LocalDate(issuedAt, IssuerZone);
+        var issueDate = IssuerCalendar.DayOf(issuedAt);
         var rule = options.Value.TaxPoint;
 
         var issuer = await db.Issuers.AsNoTracking().SingleOrDefaultAsync(ct);

@@ -46,6 +46,16 @@ public sealed class DuePeriodsTests
     }
 
     [Fact]
+    public void The_due_date_counts_from_the_issue_day_in_bucharest_whatever_the_clients_zone()
+    {
+        // 2025-12-01T03:00Z is still November 30th in New York but December 1st in Bucharest, the day the invoice is dated.
+        var client = Client();
+        Assert.Equal(new DateOnly(2025, 12, 16), DuePeriods.DueDate(client, At("2025-12-01T03:00:00Z")));
+        // 22:30Z on December 1st is already December 2nd in Bucharest (UTC+2).
+        Assert.Equal(new DateOnly(2025, 12, 17), DuePeriods.DueDate(client, At("2025-12-01T22:30:00Z")));
+    }
+
+    [Fact]
     public void After_downtime_every_closed_period_since_the_last_invoice_is_due_oldest_first()
     {
         var last = new LastInvoice("2025-11", new DateOnly(2025, 12, 1), UsageEpoch: 7);
