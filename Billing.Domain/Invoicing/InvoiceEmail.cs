@@ -36,7 +36,7 @@ public sealed class InvoiceEmail(BillingDbContext db, InvoiceDocuments documents
     {
         var invoiceId = JsonDocument.Parse(message.Payload).RootElement.GetProperty("invoiceId").GetGuid();
         var recipient = await db.Invoices.AsNoTracking().Where(i => i.Id == invoiceId)
-            .Join(db.Clients, i => i.ClientId, c => c.ClientId, (i, c) => new { c.ClientId, c.Email })
+            .Join(db.Clients, i => i.ClientId, c => c.ClientId, (i, c) => new { c.ClientId, Email = c.BillingEmail ?? c.Email })
             .SingleOrDefaultAsync(ct);
         if (recipient is null)
         {

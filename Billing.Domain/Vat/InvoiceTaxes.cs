@@ -247,7 +247,7 @@ public sealed class InvoiceTaxes(BillingDbContext db, IOptions<VatOptions> optio
                                     "postalCode", "country", "email", "vatOnReceipt")
         SELECT f."id", 'buyer', c."legalName", c."fiscalCode",
                CASE WHEN c."country" <> 'RO' OR c."fiscalCode" LIKE 'RO%' THEN c."fiscalCode" END,
-               c."tradeRegisterNumber", c."street", c."city", c."county", c."postalCode", c."country", c."billingEmail", false
+               c."tradeRegisterNumber", c."street", c."city", c."county", c."postalCode", c."country", COALESCE(c."billingEmail", c."email"), false
         FROM "Factura" f JOIN "Client" c ON c."clientId" = f."clientId"
         WHERE f."id" = ANY(@ids)
         """;

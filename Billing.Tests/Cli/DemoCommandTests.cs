@@ -34,9 +34,9 @@ public sealed class DemoCommandTests(TestDatabase database) : IClassFixture<Test
         Assert.Contains("Invoices for 2025-11:", first.Out);
         Assert.Matches($@"dr_serban\s+2025-11\s+{minutes}\s+.*\s{expected:0.00}\s+RON\s+PENDING", first.Out);
         Assert.Contains($"E-mail: 3 invoice e-mails sent now (0 dead-lettered); read them at the configured SMTP server (127.0.0.1)", first.Out);
-        var serban = Assert.Single(_smtp.Received, m => m.To.Mailboxes.Single().Address == "receptie@clinica-serban.test");
+        var serban = Assert.Single(_smtp.Received, m => m.To.Mailboxes.Single().Address == "contabilitate@clinica-serban.test"); // its billing e-mail
         Assert.Contains(expected.ToString("#,##0.00", System.Globalization.CultureInfo.GetCultureInfo("ro-RO")), serban.Subject);
-        Assert.Equal(["contabilitate@farmacia-verde.test", "programari@salon-bella.test", "receptie@clinica-serban.test"],
+        Assert.Equal(["contabilitate@clinica-serban.test", "contabilitate@farmacia-verde.test", "programari@salon-bella.test"],
             _smtp.Received.Select(m => m.To.Mailboxes.Single().Address).Order());
         await using (var db = database.CreateContext())
         {

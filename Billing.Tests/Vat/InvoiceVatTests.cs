@@ -1,6 +1,7 @@
 using Billing.Domain.Audit;
 using Billing.Domain.Clients;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Invoicing.Pdf;
 using Billing.Domain.Parties;
 using Billing.Domain.Reports;
 using Billing.Domain.Vat;
@@ -97,6 +98,35 @@ public sealed class InvoiceVatTests(TestDatabase database) : IClassFixture<TestD
             (parties[PartyRole.Seller].LegalName, parties[PartyRole.Seller].VatId, parties[PartyRole.Seller].Iban));
         Assert.Equal(("Cabinet Dr. Șerban SRL", "RO14399840", "RO-CJ"),
             (parties[PartyRole.Buyer].LegalName, parties[PartyRole.Buyer].VatId, parties[PartyRole.Buyer].County));
+    }
+
+    [Fact]
+    public async Task The_pdf_prints_both_parties_as_copied_at_issue_the_line_nets_and_the_vat_breakdown()
+    {
+        await using var scenario = new BillingScenario(database);
+        await SetIssuerAsync(scenario);
+        var invoice = await NovemberAsync(scenario, "vat_pdf", PriceBasis.Net);
+        // Edited after issue and before the PDF's first rendering: the PDF still names the parties as the invoice copied them.
+        await SetIssuerAsync(scenario, PartyRulesTests.ValidIssuer() with { LegalName = "Renamed SRL" });
+        await scenario.ChangeAsync("vat_pdf", new ClientService.ClientChanges(Buyer: new BuyerDetails("Other SRL", null, null, null, null)));
+
+        await using var scope = scenario.Services.CreateAsyncScope();
+        var pdf = (await scope.ServiceProvider.GetRequiredService<InvoicePdfs>().GetAsync(invoice.Id, default))!;
+        var text = PdfText.Read(pdf.Content);
+
+        Assert.Contains("Agenția Voce SRL", text);
+        Assert.Contains("Cod TVA: RO18547290", text);
+        Assert.Contains("Nr. Reg. Com.: J40/1234/2020", text);
+        Assert.Contains("Cabinet Dr. Șerban SRL", text);
+        Assert.Contains("Cod TVA: RO14399840", text);
+        Assert.DoesNotContain("Renamed SRL", text);
+        Assert.DoesNotContain("Other SRL", text);
+        Assert.Contains("1 Abonament lunar: asistent vocal AI 1 lună 800,00 800,00", text);
+        Assert.Contains("Total fără TVA: 867,20 RON", text);
+        Assert.Contains("TVA 21% din 867,20: 182,11 RON", text);
+        Assert.Contains("Total factură: 1.049,31 RON", text);
+        Assert.Contains("Total de plată: 1.049,31 RON", text);
+        Assert.Contains("IBAN RO49AAAA1B31007593840000 (Banca Transilvania)", text);
     }
 
     [Theory]

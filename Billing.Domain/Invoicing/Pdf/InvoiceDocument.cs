@@ -16,7 +16,11 @@ public sealed record InvoiceDocument(
     InvoiceParty? Issuer,
     InvoiceParty Buyer,
     IReadOnlyList<InvoiceDocumentLine> Lines,
+    decimal? Net,
+    IReadOnlyList<InvoiceDocumentVat> Vat,
+    IReadOnlyList<string> VatNotes,
     decimal Total,
+    decimal Paid,
     decimal AmountDue,
     string Currency,
     string? Iban,
@@ -25,6 +29,9 @@ public sealed record InvoiceDocument(
 
 /// <summary>A party as printed: its name and the lines under it (fiscal code, address, ...).</summary>
 public sealed record InvoiceParty(string Name, IReadOnlyList<string> Details);
+
+/// <summary>One VAT breakdown as printed ("TVA 21%", its net and VAT).</summary>
+public sealed record InvoiceDocumentVat(string Label, decimal Net, decimal Vat);
 
 /// <param name="UnitPrice">Null when the line is a sum of calls priced one by one (late usage).</param>
 public sealed record InvoiceDocumentLine(string Description, decimal Quantity, string Unit, decimal? UnitPrice, decimal Amount);

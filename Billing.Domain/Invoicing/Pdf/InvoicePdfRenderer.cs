@@ -80,13 +80,35 @@ public static class InvoicePdfRenderer
         page.Y += 10;
 
         // Totals, right-aligned under the amounts.
-        page.EnsureRoom(60);
+        page.EnsureRoom(60 + 16 * (invoice.Vat.Count + 2));
         var labelX = Margin + width - 260;
+        if (invoice.Net is { } net)
+        {
+            Total(page.Graphics, "Total fără TVA:", RomanianFormat.Money(net, invoice.Currency), labelX, page.Y, regular);
+            page.Y += 16;
+            foreach (var vat in invoice.Vat)
+            {
+                Total(page.Graphics, $"{vat.Label} din {RomanianFormat.Money(vat.Net)}:", RomanianFormat.Money(vat.Vat, invoice.Currency), labelX - 60,
+                    page.Y, regular, labelWidth: 190);
+                page.Y += 16;
+            }
+        }
         Total(page.Graphics, "Total factură:", RomanianFormat.Money(invoice.Total, invoice.Currency), labelX, page.Y, regular);
         page.Y += 16;
+        if (invoice.Paid > 0)
+        {
+            Total(page.Graphics, "Achitat / credit:", RomanianFormat.Money(-invoice.Paid, invoice.Currency), labelX, page.Y, regular);
+            page.Y += 16;
+        }
         Total(page.Graphics, "Total de plată:", RomanianFormat.Money(invoice.AmountDue, invoice.Currency), labelX, page.Y,
             new XFont(Family, 11, XFontStyleEx.Bold));
-        page.Y += 30;
+        page.Y += 24;
+        foreach (var note in invoice.VatNotes)
+        {
+            page.EnsureRoom(14);
+            page.Y = Paragraph(page.Graphics, note, regular, Margin, page.Y, width) + 2;
+        }
+        page.Y += 6;
 
         // How to pay.
         page.EnsureRoom(60);
@@ -146,10 +168,10 @@ public static class InvoicePdfRenderer
         g.DrawLine(Rule, Margin, page.Y, Margin + columns.Sum(), page.Y);
     }
 
-    private static void Total(XGraphics g, string label, string value, double x, double y, XFont font)
+    private static void Total(XGraphics g, string label, string value, double x, double y, XFont font, double labelWidth = 130)
     {
-        g.DrawString(label, font, Ink, new XRect(x, y, 130, 14), XStringFormats.TopLeft);
-        g.DrawString(value, font, Ink, new XRect(x + 130, y, 130, 14), XStringFormats.TopRight);
+        g.DrawString(label, font, Ink, new XRect(x, y, labelWidth, 14), XStringFormats.TopLeft);
+        g.DrawString(value, font, Ink, new XRect(x + labelWidth, y, 260 - 130, 14), XStringFormats.TopRight);
     }
 
     private static double Paragraph(XGraphics g, string text, XFont font, double x, double y, double width)
