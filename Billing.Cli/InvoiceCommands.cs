@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using Billing.Domain.Access;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Invoicing.Pdf;
+using Billing.Domain.Reports;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -30,11 +32,9 @@ internal static class InvoiceCommands
             {
                 throw new ArgumentException($"--period must be YYYY-MM, not '{p}'.");
             }
-            var invoices = await services.GetRequiredService<InvoiceQueries>().ListAsync(wanted, parse.GetValue(period), parse.GetValue(client), ct);
-            if (parse.GetValue(notExportable))
-            {
-                invoices = invoices.Where(i => !i.Exportable).ToList();
-            }
+            var invoices = await ListAsync(services.GetRequiredService<ReportQueries>(), new InvoiceFilter(Status: wanted,
+                ClientId: parse.GetValue(client), PeriodFrom: parse.GetValue(period), PeriodTo: parse.GetValue(period),
+                Exportable: parse.GetValue(notExportable) ? false : null), ct);
             if (parse.GetValue(json))
             {
                 Output.WriteJson(environment.Out, invoices.Select(i => new
@@ -55,7 +55,7 @@ internal static class InvoiceCommands
                     VatAmount = i.VatAmount is { } vat ? Amount(vat) : null,
                     i.VatCategory,
                     i.IssueDate,
-                    i.MissingFields,
+                    MissingFields = i.MissingFields ?? [],
                     i.Currency,
                     Status = TextEnum.ToText(i.Status, TextCase.Upper),
                     i.DueDate,
@@ -65,7 +65,7 @@ internal static class InvoiceCommands
             else if (parse.GetValue(notExportable))
             {
                 Output.WriteTable(environment.Out, ["number", "client", "period", "total", "cur", "missing"], invoices.Select(i => (IReadOnlyList<string>)
-                    [i.Number ?? "", i.ClientId, i.Period, Amount(i.Total), i.Currency, string.Join(", ", i.MissingFields)]));
+                    [i.Number ?? "", i.ClientId, i.Period, Amount(i.Total), i.Currency, string.Join(", ", i.MissingFields ?? [])]));
             }
             else
             {
@@ -92,7 +92,26 @@ internal static class InvoiceCommands
         return new Command("invoices", "Invoices (\"Factura\").") { list, pdf };
     }
 
-    public static void WriteTable(TextWriter writer, IReadOnlyList<Invoice> invoices) =>
+    /// <summary>
+    /// Every invoice the filter matches, read with the API's query as the local operator, page by page, in the order an
+    /// operator reads them: by period, then number (by length first: "…-1000000" must not sort before "…-999999").
+    /// </summary>
+    public static async Task<List<InvoiceRow>> ListAsync(ReportQueries queries, InvoiceFilter filter, CancellationToken ct)
+    {
+        var invoices = new List<InvoiceRow>();
+        string? cursor = null;
+        do
+        {
+            var page = await queries.InvoicesAsync(Caller.LocalOperator, filter, InvoiceSort.Default, ReportQueries.MaxLimit, cursor, ct);
+            invoices.AddRange(page.Items);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        return invoices.OrderBy(i => i.Period, StringComparer.Ordinal).ThenBy(i => i.Number?.Length ?? 0).ThenBy(i => i.Number, StringComparer.Ordinal)
+            .ThenBy(i => i.ClientId, StringComparer.Ordinal).ToList();
+    }
+
+    public static void WriteTable(TextWriter writer, IReadOnlyList<InvoiceRow> invoices) =>
         Output.WriteTable(writer, ["number", "client", "period", "minutes", "calls", "ok", "minutes amt", "fixed fee", "late", "total", "cur", "status", "due"],
             invoices.Select(i => (IReadOnlyList<string>)[i.Number ?? "", i.ClientId, i.Period, i.Minutes.ToString("0.####", CultureInfo.InvariantCulture),
                 i.TotalCalls.ToString(CultureInfo.InvariantCulture), i.SuccessfulCalls.ToString(CultureInfo.InvariantCulture), Amount(i.MinutesAmount),

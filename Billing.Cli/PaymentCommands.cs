@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using Billing.Domain.Access;
 using Billing.Domain.Audit;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
 using Billing.Domain.Payments;
+using Billing.Domain.Reports;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,27 +24,21 @@ internal static class PaymentCommands
         list.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
         {
             var db = services.GetRequiredService<BillingDbContext>();
-            var query = db.Payments.AsNoTracking().Include(p => p.Invoice).AsQueryable();
-            if (parse.GetValue(invoiceFilter) is { } invoiceText)
-            {
-                var invoiceId = await InvoiceIdAsync(db, invoiceText, ct);
-                query = query.Where(p => p.InvoiceId == invoiceId);
-            }
-            if (parse.GetValue(statusFilter) is { } statusText)
-            {
-                var status = TextEnum.TryParse<PaymentStatus>(statusText, out var parsed) ? parsed
-                    : throw new ArgumentException($"--status must be PENDING, COMPLETED, FAILED or REFUNDED, not '{statusText}'.");
-                query = query.Where(p => p.Status == status);
-            }
-            var rows = await query.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id).Take(1000).ToListAsync(ct);
+            Guid? invoiceId = parse.GetValue(invoiceFilter) is { } invoiceText ? await InvoiceIdAsync(db, invoiceText, ct) : null;
+            PaymentStatus? status = parse.GetValue(statusFilter) is { } statusText
+                ? TextEnum.TryParse<PaymentStatus>(statusText, out var parsed) ? parsed
+                    : throw new ArgumentException($"--status must be PENDING, COMPLETED, FAILED or REFUNDED, not '{statusText}'.")
+                : null;
+            var rows = await services.GetRequiredService<ReportQueries>().PaymentsAsync(Caller.LocalOperator, status, invoiceId, clientId: null,
+                limit: 1000, ct);
             if (parse.GetValue(json))
             {
                 Output.WriteJson(environment.Out, rows.Select(p => new
                 {
                     p.Id,
                     p.InvoiceId,
-                    InvoiceNumber = p.Invoice!.Number,
-                    p.Invoice.ClientId,
+                    p.InvoiceNumber,
+                    p.ClientId,
                     p.Amount,
                     p.Currency,
                     p.Method,
@@ -57,7 +53,7 @@ internal static class PaymentCommands
                 return ExitCodes.Success;
             }
             Output.WriteTable(environment.Out, ["id", "invoice", "client", "amount", "method", "status", "transaction", "refund of", "paid"],
-                rows.Select(p => (IReadOnlyList<string>)[p.Id.ToString(), p.Invoice!.Number ?? p.InvoiceId.ToString(), p.Invoice.ClientId,
+                rows.Select(p => (IReadOnlyList<string>)[p.Id.ToString(), p.InvoiceNumber ?? p.InvoiceId.ToString(), p.ClientId,
                     $"{p.Amount.ToString("F2", CultureInfo.InvariantCulture)} {p.Currency}", TextEnum.ToText(p.Method, TextCase.Lower),
                     TextEnum.ToText(p.Status, TextCase.Upper), p.TransactionId ?? "", p.RefundOf?.ToString() ?? "",
                     p.PaidAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture) ?? ""]), rightAligned: new HashSet<int> { 3 });

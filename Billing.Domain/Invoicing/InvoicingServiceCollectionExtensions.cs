@@ -15,7 +15,6 @@ public static class InvoicingServiceCollectionExtensions
         services.AddScoped<OverdueInvoices>();
         services.AddScoped<Payments.CreditApplication>();
         services.AddScoped<BillingCycle>();
-        services.AddScoped<InvoiceQueries>();
         services.AddScoped<Pdf.InvoiceDocuments>();
         services.AddScoped<Pdf.InvoicePdfs>();
         services.AddScoped<InvoiceEmail>();
