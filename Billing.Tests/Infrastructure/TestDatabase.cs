@@ -4,6 +4,7 @@ using Billing.Functions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
@@ -67,7 +68,10 @@ public sealed class TestDatabase(PostgresServer server) : IAsyncLifetime
             .Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging();
+        // Every level is kept and searched for credentials after each request (see LogLeakSearch).
+        var leakSearch = new LogLeakSearch(configuration);
+        services.AddSingleton(leakSearch);
+        services.AddLogging(logging => logging.AddProvider(leakSearch.Logs).SetMinimumLevel(LogLevel.Trace));
         services.AddSingleton<TimeProvider>(clock ?? new FakeTimeProvider(new DateTimeOffset(2025, 12, 1, 8, 0, 0, TimeSpan.Zero)));
         services.AddBilling(configuration);
         services.AddBillingFunctions(configuration);

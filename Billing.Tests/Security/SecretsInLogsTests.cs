@@ -79,4 +79,47 @@ public sealed class SecretsInLogsTests(TestDatabase database) : IClassFixture<Te
         var leaks = logs.Entries.SelectMany(e => secrets.Where(s => e.Message.Contains(s, StringComparison.Ordinal)).Select(s => $"{e.Category}: {s}")).ToList();
         Assert.True(leaks.Count == 0, "Secrets in the logs:\n" + string.Join("\n", leaks));
     }
+
+    /// <summary>
+    /// Every other API and webhook test searches its logs after each request (<see cref="LogLeakSearch"/>): here that
+    /// search is shown to fail when code logs a presented key, the key's secret part logged before the request, or a
+    /// configured webhook secret, without printing the secret in the failure.
+    /// </summary>
+    [Theory]
+    [InlineData("the key")]
+    [InlineData("the secret part, logged before the request")]
+    [InlineData("the configured webhook secret")]
+    public async Task The_search_after_every_request_fails_a_test_whose_code_logs_a_credential(string leaked)
+    {
+        const string PresentedKey = "bk_abcdefghijkl_" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+        await using var services = database.CreateServices(settings: new() { ["Vapi:Webhook:Secrets:0"] = XVapiSecret });
+        await using var scope = services.CreateAsyncScope();
+        var logger = scope.ServiceProvider.GetRequiredService<ILogger<SecretsInLogsTests>>();
+        if (leaked.StartsWith("the secret part", StringComparison.Ordinal))
+        {
+            logger.LogDebug("Looking up {Secret}", PresentedKey[16..]);
+            // A request that presents nothing: the entry is searched now, before the key is known to be a secret.
+            var clean = await FunctionPipeline.SendAsync(HttpTesting.NewContext(scope.ServiceProvider), "Clean",
+                () => Task.FromResult<Microsoft.AspNetCore.Http.IResult>(Microsoft.AspNetCore.Http.Results.Ok()));
+            Assert.Equal(200, clean.Status);
+        }
+        var context = HttpTesting.NewContext(scope.ServiceProvider, "GET", "/api/invoices", headers: new() { ["Authorization"] = "Bearer " + PresentedKey });
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => FunctionPipeline.SendAsync(context, "Leaky", () =>
+        {
+            if (leaked == "the key")
+            {
+                logger.LogInformation("Checking {Header}", context.Request.Headers.Authorization.ToString());
+            }
+            else if (leaked == "the configured webhook secret")
+            {
+                logger.LogTrace("Comparing with {Expected}", XVapiSecret);
+            }
+            return Task.FromResult<Microsoft.AspNetCore.Http.IResult>(Microsoft.AspNetCore.Http.Results.Ok());
+        }));
+
+        Assert.Contains("credentials reached the logs", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(PresentedKey[16..], failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(XVapiSecret, failure.Message, StringComparison.Ordinal);
+    }
 }
