@@ -151,4 +151,69 @@ public sealed class RequestLimitsTests(TestDatabase database) : IClassFixture<Te
 
         Assert.Equal(fourth, (await api.GetAsync("/api/keys", admin)).Status);
     }
+
+    /// <summary>
+    /// Real concurrent requests, webhook deliveries and API reads at once, through a gate much smaller than the pool:
+    /// the app never holds more connections than the gate allows (seen from PostgreSQL), every answer is 200 or a 503
+    /// with Retry-After (never a 500 from an exhausted pool), and every delivery answered 503 lands when Vapi retries it.
+    /// 48 requests here; <c>BILLING_GATE_LOAD_REQUESTS=2000</c> runs the same test as a load test.
+    /// </summary>
+    [Fact]
+    public async Task Under_real_concurrency_the_gate_bounds_connections_and_loses_nothing()
+    {
+        const int Capacity = 3;
+        var requests = int.TryParse(Environment.GetEnvironmentVariable("BILLING_GATE_LOAD_REQUESTS"), out var n) && n >= 2 ? n : 48;
+        var application = $"gate-load-{Guid.NewGuid():N}"[..30];
+        var settings = Webhook.Settings;
+        settings["ConnectionStrings:Billing"] = database.ConnectionString + $";Maximum Pool Size=40;Application Name={application}";
+        settings["Limits:DatabaseConcurrency"] = Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Limits:QueueTimeoutSeconds"] = "0.3";
+        settings["Limits:KeyRequestsPerSecond"] = "100000";
+        settings["Limits:KeyBurst"] = "100000";
+        settings["Vapi:Webhook:CompleteFromApi"] = "false";
+        await using var services = database.CreateServices(settings: settings);
+        var key = await KeyAsync(services, ApiKeyScope.Reporting, "bi-load");
+        var api = new Api(services);
+
+        // PostgreSQL's own count of the app's connections, sampled while the requests run.
+        using var stop = new CancellationTokenSource();
+        var peak = 0;
+        var sampler = Task.Run(async () =>
+        {
+            await using var connection = await database.OpenConnectionAsync();
+            await using var count = new Npgsql.NpgsqlCommand("SELECT count(*)::int FROM pg_stat_activity WHERE application_name = @a", connection);
+            count.Parameters.AddWithValue("a", application);
+            while (!stop.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, (int)(await count.ExecuteScalarAsync())!);
+                await Task.Delay(10);
+            }
+        });
+
+        var calls = Enumerable.Range(0, requests / 2).Select(i => $"call-load-{i}").ToList();
+        var deliveries = calls.Select(id => Task.Run(() => Webhook.PostAsync(services, Webhook.Report(id)))).ToList();
+        var reads = Enumerable.Range(0, requests - calls.Count).Select(_ => Task.Run(() => api.GetAsync("/api/invoices?limit=5", key))).ToList();
+        var answers = await Task.WhenAll(deliveries.Concat(reads));
+        stop.Cancel();
+        await sampler;
+
+        Assert.All(answers, a => Assert.True(a.Status is 200 or 503, $"{a.Status}: {a.Body}"));
+        Assert.All(answers.Where(a => a.Status == 503), a => Assert.Equal("1", a.Headers.RetryAfter.ToString()));
+        Assert.Contains(answers, a => a.Status == 200);
+        Assert.InRange(peak, 1, Capacity);
+
+        // Vapi retries what was refused; then every call is stored, once.
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var status = (await deliveries[i]).Status;
+            for (var attempt = 0; status == 503 && attempt < 10; attempt++)
+            {
+                status = (await Webhook.PostAsync(services, Webhook.Report(calls[i]))).Status;
+            }
+            Assert.Equal(200, status);
+        }
+        await using var db = database.CreateContext();
+        var stored = await db.UsageLogs.Where(u => calls.Contains(u.CallId)).Select(u => u.CallId).ToListAsync();
+        Assert.Equal(calls.Order(StringComparer.Ordinal), stored.Order(StringComparer.Ordinal));
+    }
 }
