@@ -24,7 +24,9 @@ internal static class ClientCommands
         var start = new Option<DateOnly?>("--billing-start") { Description = "First billed day (default: today in the client's zone)." };
         var assistants = new Option<string[]>("--assistant") { Description = "Vapi assistant id(s) of the client.", AllowMultipleArgumentsPerToken = true };
 
-        var add = new Command("add", "Add a client.") { id, name, fee, rate, billingDay, timeZone, currency, start, assistants };
+        var addAllowCredit = new Option<bool>("--allow-credit")
+        { Description = "Keep an overpayment's excess as client credit instead of refusing it (audited)." };
+        var add = new Command("add", "Add a client.") { id, name, fee, rate, billingDay, timeZone, currency, start, assistants, addAllowCredit };
         var addBuyer = new BuyerOptions();
         addBuyer.AddTo(add);
         add.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
@@ -43,8 +45,9 @@ internal static class ClientCommands
                 Assistants = (parse.GetValue(assistants) ?? []).Select(a => new ClientAssistant { VapiId = a, ClientId = clientId }).ToList(),
                 PriceBasis = addBuyer.PriceBasis(parse) ?? default,
                 Buyer = addBuyer.Read(parse, null),
+                AllowCredit = parse.GetValue(addAllowCredit),
             };
-            if (!await services.GetRequiredService<ClientService>().AddAsync(client, ct))
+            if (!await services.GetRequiredService<ClientService>().AddAsync(client, Actor.CurrentCliUser(), ct))
             {
                 throw new CliException($"Client '{clientId}' exists already: change it with 'billing clients set {clientId} ...'.");
             }

@@ -70,7 +70,7 @@ internal static class DemoCommand
                     BillingStartDate = new DateOnly(Year, Month, 1),
                     Assistants = [new ClientAssistant { VapiId = c.AssistantId, ClientId = c.ClientId }],
                     Buyer = DemoMonth.Buyers[c.ClientId],
-                }, ct) ? 1 : 0;
+                }, Actor.CurrentCliUser(), ct) ? 1 : 0;
             }
             o.WriteLine($"Clients: {DemoMonth.Clients.Length} sample clients ({added} added now).");
 

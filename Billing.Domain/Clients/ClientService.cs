@@ -55,8 +55,11 @@ public sealed class ClientService(BillingDbContext db, AuditTrail audit, TimePro
     public Task<Client?> FindAsync(string clientId, CancellationToken ct) =>
         db.Clients.AsNoTracking().Include(c => c.Assistants).SingleOrDefaultAsync(c => c.ClientId == clientId, ct);
 
-    /// <summary>Adds a client, or returns false when one with that id exists (nothing is changed then).</summary>
-    public async Task<bool> AddAsync(Client client, CancellationToken ct)
+    /// <summary>
+    /// Adds a client, or returns false when one with that id exists (nothing is changed then). Its first terms and
+    /// whether it may hold credit are audited as <paramref name="actor"/>'s, in the same save.
+    /// </summary>
+    public async Task<bool> AddAsync(Client client, Actor actor, CancellationToken ct)
     {
         client.Buyer = client.Buyer.Normalized();
         Validate(client).ThrowIfAny();
@@ -67,6 +70,11 @@ public sealed class ClientService(BillingDbContext db, AuditTrail audit, TimePro
         }
         await EnsureAssistantsFreeAsync(client.ClientId, client.Assistants.Select(a => a.VapiId), "assistants", ct);
         db.Clients.Add(client);
+        audit.Record(actor, AuditEntities.Client, client.ClientId, before: null, new
+        {
+            client.MonthlyFee, client.PricePerMinute, client.IncludedMinutes, client.MinuteRounding, client.Currency, client.TimeZone,
+            client.BillingDay, client.PaymentTermDays, client.AllowCredit,
+        }, action: "created", clientId: client.ClientId);
         await db.SaveChangesAsync(ct);
         return true;
     }

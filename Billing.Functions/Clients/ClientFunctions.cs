@@ -80,6 +80,7 @@ public sealed class ClientFunctions(ClientService clients, PaymentService paymen
         public string? TradeRegisterNumber { get; init; }
         public AddressBody? Address { get; init; }
         public string? BillingEmail { get; init; }
+        public bool AllowCredit { get; init; }
 
         public Client ToClient() => new()
         {
@@ -99,6 +100,7 @@ public sealed class ClientFunctions(ClientService clients, PaymentService paymen
             BillVapiFaults = BillVapiFaults,
             Assistants = Assistants.Distinct().Select(id => new ClientAssistant { VapiId = id, ClientId = ClientId }).ToList(),
             PriceBasis = PriceBasis,
+            AllowCredit = AllowCredit,
             Buyer = new BuyerDetails(LegalName, FiscalCode, TradeRegisterNumber, Address?.ToAddress(), BillingEmail),
         };
     }
@@ -106,12 +108,12 @@ public sealed class ClientFunctions(ClientService clients, PaymentService paymen
     [Function(nameof(CreateClient))]
     public Task<IResult> CreateClient(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "clients")] HttpRequest request, CancellationToken ct) =>
-        callers.HandleAsync<CreateClientRequest>(request, Access.Admin, async (_, body) =>
+        callers.HandleAsync<CreateClientRequest>(request, Access.Admin, async (caller, body) =>
         {
             var client = body.ToClient();
             try
             {
-                if (!await clients.AddAsync(client, ct))
+                if (!await clients.AddAsync(client, Actor.For(caller), ct))
                 {
                     return Problems.Conflict($"A client '{body.ClientId}' exists already.");
                 }

@@ -77,6 +77,35 @@ public sealed class ClientCreditAndCliTests(TestDatabase database) : IClassFixtu
     }
 
     [Fact]
+    public async Task AllowCredit_can_be_given_at_creation_by_api_and_cli_and_the_creation_is_audited_with_it()
+    {
+        await using var world = await PaymentWorld.CreateAsync(database);
+
+        var created = await world.SendAsync("POST", "/api/clients",
+            """{"clientId":"credit_at_birth","name":"Clinica Nouă","monthlyFee":100,"pricePerMinute":0.5,"allowCredit":true}""");
+        Assert.Equal(201, created.Status);
+        Assert.True(created.Json.GetProperty("allowCredit").GetBoolean());
+        var cli = await new CliRunner(database, world.Scenario.Clock).RunAsync("clients", "add", "--id", "credit_cli", "--name", "Salon Nou",
+            "--fee", "50", "--rate", "0.4", "--allow-credit");
+        Assert.Equal(0, cli.ExitCode);
+        Assert.Equal(201, (await world.SendAsync("POST", "/api/clients",
+            """{"clientId":"credit_default","name":"Farmacia Nouă","monthlyFee":100,"pricePerMinute":0.5}""")).Status);
+
+        await using var db = database.CreateContext();
+        Assert.Equal([("credit_at_birth", true), ("credit_cli", true), ("credit_default", false)], await db.Clients
+            .Where(c => c.ClientId.StartsWith("credit_") && c.ClientId != "credit_shown").OrderBy(c => c.ClientId)
+            .Select(c => new ValueTuple<string, bool>(c.ClientId, c.AllowCredit)).ToListAsync());
+        var audited = await db.AuditEntries.Where(a => a.Entity == AuditEntities.Client && a.Action == "created")
+            .OrderBy(a => a.EntityId).ToListAsync();
+        Assert.Equal(["credit_at_birth", "credit_cli", "credit_default"], audited.Select(a => a.EntityId).Where(id => id.StartsWith("credit_")));
+        var api = audited.Single(a => a.EntityId == "credit_at_birth");
+        Assert.StartsWith("key:", api.Actor);
+        Assert.Null(api.Before);
+        Assert.True(System.Text.Json.JsonDocument.Parse(api.After!).RootElement.GetProperty("allowCredit").GetBoolean());
+        Assert.StartsWith("cli:", audited.Single(a => a.EntityId == "credit_cli").Actor);
+    }
+
+    [Fact]
     public async Task The_cli_records_lists_and_refunds_payments_with_the_api_rules_and_audits_them_as_the_operator()
     {
         await using var world = await PaymentWorld.CreateAsync(database);
