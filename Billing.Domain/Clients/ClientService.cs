@@ -70,11 +70,19 @@ public sealed class ClientService(BillingDbContext db, AuditTrail audit, TimePro
         }
         await EnsureAssistantsFreeAsync(client.ClientId, client.Assistants.Select(a => a.VapiId), "assistants", ct);
         db.Clients.Add(client);
-        audit.Record(actor, AuditEntities.Client, client.ClientId, before: null, new
+        var firstTerms = new
         {
-            client.MonthlyFee, client.PricePerMinute, client.IncludedMinutes, client.MinuteRounding, client.Currency, client.TimeZone,
-            client.BillingDay, client.PaymentTermDays, client.AllowCredit,
-        }, action: "created", clientId: client.ClientId);
+            client.MonthlyFee,
+            client.PricePerMinute,
+            client.IncludedMinutes,
+            client.MinuteRounding,
+            client.Currency,
+            client.TimeZone,
+            client.BillingDay,
+            client.PaymentTermDays,
+            client.AllowCredit,
+        };
+        audit.Record(actor, AuditEntities.Client, client.ClientId, before: null, firstTerms, action: "created", clientId: client.ClientId);
         await db.SaveChangesAsync(ct);
         return true;
     }
