@@ -77,6 +77,7 @@ public static class BillingServiceCollectionExtensions
         services.AddInvoicing(configuration);
         services.AddOutbox(configuration);
         services.AddMail(configuration);
+        services.AddStripePayments(configuration);
 
         return services;
     }

@@ -38,6 +38,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<Parties.InvoiceParty> InvoiceParties => Set<Parties.InvoiceParty>();
     public DbSet<InvoiceVatBreakdown> InvoiceVatBreakdowns => Set<InvoiceVatBreakdown>();
     public DbSet<VatRate> VatRates => Set<VatRate>();
+    public DbSet<StripeCheckoutSession> StripeCheckoutSessions => Set<StripeCheckoutSession>();
 
     /// <summary>Refuses values their columns cannot hold before anything is sent (<see cref="ColumnLimits"/>).</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)

@@ -94,6 +94,9 @@ public sealed class Invoice
     public string[] MissingFields { get; set; } = [];
     public bool Exportable => MissingFields.Length == 0;
 
+    /// <summary>The unguessable token of the invoice's stable pay link (<c>/pay/{token}</c>), given by the database at insert.</summary>
+    public string? PayToken { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 

@@ -356,6 +356,8 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
             audit.Record(actor, AuditEntities.Invoice, invoice.Id.ToString(), before, new { invoice.Status, invoice.PaidAt, AmountDue = due },
                 "status", invoice.ClientId, invoice.Id, $"Amount due {Money.Round(due)} {invoice.Currency}.");
         }
+        // Checkout Sessions for the old amount must not take it a second time.
+        await StripeSessionExpiry.QueueIfStaleAsync(db, invoice, due, clock.GetUtcNow(), ct);
     }
 
     /// <summary>The overdue rule of the cycle (due date before the issuer's today), for an invoice a refund reopens.</summary>

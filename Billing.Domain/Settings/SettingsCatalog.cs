@@ -100,6 +100,18 @@ public static class SettingsCatalog
         new("Smtp:ReplyTo", null, false, RequiredIn.Nowhere, "Reply-To address of invoice e-mails."),
         new("Smtp:TimeoutSeconds", "30", false, RequiredIn.Nowhere, "SMTP network timeout."),
 
+        // Card payments (Stripe)
+        new("Stripe:SecretKey", null, true, RequiredIn.Nowhere,
+            "Stripe secret (`sk_…`) or restricted (`rk_…`) API key (Key Vault in Azure). Unset, card payments are off: pay links answer 404 and invoices print none; set, every `Stripe:` URL and a webhook secret are required."),
+        new("Stripe:WebhookSecrets:{n}", null, true, RequiredIn.Nowhere,
+            "Signing secrets (`whsec_…`) of the `POST /api/stripe/webhook` endpoint (Key Vault in Azure); several at once while one is rotated."),
+        new("Stripe:SuccessUrl", null, false, RequiredIn.Nowhere, "Where Checkout sends the payer after paying."),
+        new("Stripe:CancelUrl", null, false, RequiredIn.Nowhere, "Where Checkout sends the payer who gives up."),
+        new("Stripe:PayLinkBaseUrl", null, false, RequiredIn.Nowhere,
+            "The public address an invoice's pay token is appended to, e.g. `https://facturi.agentie.ro/api/pay/`: the link PDFs and e-mails carry."),
+        new("Stripe:SessionHours", "24", false, RequiredIn.Nowhere, "How long a Checkout Session stays open (1 to 24 hours)."),
+        new("Stripe:SignatureToleranceSeconds", "300", false, RequiredIn.Nowhere, "Webhook signatures older or newer than this are refused (replay protection)."),
+
         // Vapi webhook
         new("Vapi:Webhook:Secrets:{n}", null, true, RequiredIn.Everywhere,
             "Accepted `X-Vapi-Secret` values (32+ characters, never the sample's placeholder; several at once for rotation). One credential of any mode is required unless `AllowUnauthenticated`."),

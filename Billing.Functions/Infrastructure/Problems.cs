@@ -65,6 +65,11 @@ public static class Problems
     public static IResult UpstreamUnavailable(string title, string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status502BadGateway, title: title, detail: detail);
 
+    /// <summary>A service outside our system is down for now (Stripe): 503 with <c>Retry-After</c>; nothing was done.</summary>
+    public static IResult UpstreamUnavailable(string title, string detail, int retryAfterSeconds) => new WithHeader(
+        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: title, detail: detail),
+        "Retry-After", retryAfterSeconds.ToString(CultureInfo.InvariantCulture));
+
     /// <summary>The database could not be reached: the caller should retry later.</summary>
     public static IResult DatabaseUnavailable(int retryAfterSeconds = 30) => new WithHeader(
         TypedResults.Problem(

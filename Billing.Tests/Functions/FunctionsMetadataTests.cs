@@ -40,6 +40,8 @@ public sealed class FunctionsMetadataTests
         ["ChangePayment"] = ("httpTrigger", "patch", "payments/{id}"),
         ["RefundPayment"] = ("httpTrigger", "post", "payments/{id}/refunds"),
         ["ImportStatement"] = ("httpTrigger", "post", "payments/statements"),
+        ["PayInvoice"] = ("httpTrigger", "get", "pay/{token}"),
+        ["GetCheckoutLink"] = ("httpTrigger", "post", "invoices/{id}/checkout"),
         ["ListClients"] = ("httpTrigger", "get", "clients"),
         ["GetClient"] = ("httpTrigger", "get", "clients/{clientId}"),
         ["ListClientTerms"] = ("httpTrigger", "get", "clients/{clientId}/terms"),

@@ -13,10 +13,10 @@ public sealed class PaymentWorld : IAsyncDisposable
 {
     private readonly TestDatabase _database;
 
-    private PaymentWorld(TestDatabase database)
+    private PaymentWorld(TestDatabase database, Dictionary<string, string?>? settings, Action<IServiceCollection>? configure)
     {
         _database = database;
-        Scenario = new BillingScenario(database);
+        Scenario = new BillingScenario(database, settings, configure: configure);
         Api = new Api(Scenario.Services);
     }
 
@@ -24,9 +24,12 @@ public sealed class PaymentWorld : IAsyncDisposable
     public Api Api { get; }
     public string AdminKey { get; private set; } = "";
 
-    public static async Task<PaymentWorld> CreateAsync(TestDatabase database)
+    /// <param name="settings">Extra configuration (Stripe's, for card payments).</param>
+    /// <param name="configure">Service overrides (a substitute of the Stripe API).</param>
+    public static async Task<PaymentWorld> CreateAsync(TestDatabase database, Dictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configure = null)
     {
-        var world = new PaymentWorld(database);
+        var world = new PaymentWorld(database, settings, configure);
         await using var scope = world.Scenario.Services.CreateAsyncScope();
         world.AdminKey = (await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync("admin", ApiKeyScope.Admin, null, null, default)).PlainKey;
         return world;

@@ -170,6 +170,7 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
         ("GET", "/api/invoices", null),
         ("GET", $"/api/invoices/{invoiceId}", null),
         ("GET", $"/api/invoices/{invoiceId}/pdf", null),
+        ("POST", $"/api/invoices/{invoiceId}/checkout", null),
         ("GET", $"/api/invoices/{invoiceId}/history", null),
         ("GET", $"/api/clients/{clientId}/history", null),
         ("GET", $"/api/clients/{clientId}/invoices", null),

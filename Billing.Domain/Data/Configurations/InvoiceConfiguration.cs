@@ -10,6 +10,8 @@ namespace Billing.Domain.Data.Configurations;
 
 internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
 {
+    public const string PayTokenSql = "replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')";
+
     public void Configure(EntityTypeBuilder<Invoice> entity)
     {
         entity.ToTable("Factura", t =>
@@ -78,6 +80,11 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.Property(i => i.UsageFrom).HasColumnName("usageFrom");
         entity.Property(i => i.UsageTo).HasColumnName("usageTo");
         entity.HasAuditTimestamps(i => i.CreatedAt, i => i.UpdatedAt);
+        // 244 random bits (two v4 UUIDs, PostgreSQL's strong random source) as 64 hex digits: a default, so the cycle's
+        // set-based INSERT and hand-made invoices get one too, and the migration gives every existing invoice its own.
+        entity.Property(i => i.PayToken).HasColumnName("payToken").HasMaxLength(64).IsRequired().ValueGeneratedOnAdd()
+            .HasDefaultValueSql(PayTokenSql);
+        entity.HasIndex(i => i.PayToken).IsUnique();
 
         entity.Property(i => i.IssueDate).HasColumnName("issueDate");
         entity.Property(i => i.PriceBasis).HasColumnName("priceBasis").HasConversion(

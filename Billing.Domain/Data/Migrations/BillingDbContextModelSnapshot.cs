@@ -736,6 +736,14 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("paidAt");
 
+                    b.Property<string>("PayToken")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("payToken")
+                        .HasDefaultValueSql("replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')");
+
                     b.Property<string>("Period")
                         .IsRequired()
                         .HasMaxLength(7)
@@ -855,6 +863,9 @@ namespace Billing.Domain.Data.Migrations
                     b.HasIndex("BillingRunId");
 
                     b.HasIndex("Number")
+                        .IsUnique();
+
+                    b.HasIndex("PayToken")
                         .IsUnique();
 
                     b.HasIndex("ClientId", "Period")
@@ -1548,6 +1559,61 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.Payments.StripeCheckoutSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("id");
+
+                    b.Property<decimal>("Amount")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("amount");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expiresAt");
+
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("facturaId");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("url");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InvoiceId", "Status");
+
+                    b.ToTable("StripeCheckoutSession", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_StripeCheckoutSession_amount", "\"amount\" > 0");
+
+                            t.HasCheckConstraint("CK_StripeCheckoutSession_currency", "\"currency\" ~ '^[A-Z]{3}$'");
+
+                            t.HasCheckConstraint("CK_StripeCheckoutSession_status", "\"status\" IN ('OPEN', 'COMPLETE', 'EXPIRED')");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Reports.ExchangeRate", b =>
                 {
                     b.Property<DateOnly>("Date")
@@ -2075,6 +2141,17 @@ namespace Billing.Domain.Data.Migrations
                         .WithMany()
                         .HasForeignKey("RefundOf")
                         .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("Invoice");
+                });
+
+            modelBuilder.Entity("Billing.Domain.Payments.StripeCheckoutSession", b =>
+                {
+                    b.HasOne("Billing.Domain.Invoicing.Invoice", "Invoice")
+                        .WithMany()
+                        .HasForeignKey("InvoiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
 
                     b.Navigation("Invoice");
                 });

@@ -1,6 +1,7 @@
 using Billing.Domain.Data;
 using Billing.Domain.Parties;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Billing.Domain.Invoicing.Pdf;
 
@@ -9,7 +10,7 @@ namespace Billing.Domain.Invoicing.Pdf;
 /// of both parties ("InvoiceParty"), never the live issuer or client, so a later edit cannot change what a PDF says.
 /// Invoices issued before VAT was computed (no snapshot) print the client's name and their prices as they were.
 /// </summary>
-public sealed class InvoiceDocuments(BillingDbContext db)
+public sealed class InvoiceDocuments(BillingDbContext db, IOptions<Payments.StripeOptions> stripe)
 {
     public async Task<InvoiceDocument?> LoadAsync(Guid invoiceId, CancellationToken ct)
     {
@@ -62,7 +63,9 @@ public sealed class InvoiceDocuments(BillingDbContext db)
                     client!.Email is null ? [$"Cod client: {invoice.ClientId}"] : [$"Cod client: {invoice.ClientId}", $"E-mail: {client.Email}"])
                 : Printed(buyer, invoice.ClientName, $"Cod client: {invoice.ClientId}"),
             lines, invoice.NetAmount, vat, notes, invoice.Total, invoice.AmountPaid + invoice.CreditApplied, invoice.AmountDue, invoice.Currency,
-            seller?.Iban is null ? null : $"{seller.Iban}{(seller.Bank is null ? "" : $" ({seller.Bank})")}", PayLink: null, invoice.IssuedAt);
+            seller?.Iban is null ? null : $"{seller.Iban}{(seller.Bank is null ? "" : $" ({seller.Bank})")}",
+            // The stable pay link (never a Checkout URL, which expires within a day), while card payments are on.
+            PayLink: invoice.Status == InvoiceStatus.Cancelled ? null : stripe.Value.PayLink(invoice.PayToken), invoice.IssuedAt);
     }
 
     private static string VatLabel(string category, decimal percent) => category switch
