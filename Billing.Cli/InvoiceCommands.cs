@@ -111,13 +111,15 @@ internal static class InvoiceCommands
             .ThenBy(i => i.ClientId, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The invoice table; an invoice issued before VAT existed shows its total as net and no VAT.</summary>
     public static void WriteTable(TextWriter writer, IReadOnlyList<InvoiceRow> invoices) =>
-        Output.WriteTable(writer, ["number", "client", "period", "minutes", "calls", "ok", "minutes amt", "fixed fee", "late", "total", "cur", "status", "due"],
+        Output.WriteTable(writer,
+            ["number", "client", "period", "minutes", "calls", "ok", "minutes amt", "fixed fee", "late", "net", "vat", "total", "cur", "status", "due"],
             invoices.Select(i => (IReadOnlyList<string>)[i.Number ?? "", i.ClientId, i.Period, i.Minutes.ToString("0.####", CultureInfo.InvariantCulture),
                 i.TotalCalls.ToString(CultureInfo.InvariantCulture), i.SuccessfulCalls.ToString(CultureInfo.InvariantCulture), Amount(i.MinutesAmount),
-                Amount(i.FixedFee), Amount(i.LateUsageAmount), Amount(i.Total), i.Currency, TextEnum.ToText(i.Status, TextCase.Upper),
-                i.DueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)]),
-            rightAligned: new HashSet<int> { 3, 4, 5, 6, 7, 8, 9 });
+                Amount(i.FixedFee), Amount(i.LateUsageAmount), Amount(i.NetAmount ?? i.Total), Amount(i.VatAmount ?? 0m), Amount(i.Total), i.Currency,
+                TextEnum.ToText(i.Status, TextCase.Upper), i.DueDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)]),
+            rightAligned: new HashSet<int> { 3, 4, 5, 6, 7, 8, 9, 10, 11 });
 
     public static string Amount(decimal value) => value.ToString("0.00", CultureInfo.InvariantCulture);
 }
