@@ -1,3 +1,5 @@
+using Billing.Domain.Clients;
+
 namespace Billing.Tests.Infrastructure;
 
 /// <summary>The Vapi payloads composed for this project (copied from shared/fixtures/vapi, with their README).</summary>
@@ -8,4 +10,14 @@ public static class Fixtures
     public static IEnumerable<string> EndedReasons() =>
         File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "vapi", "ended-reasons-sdk-2.0.1.txt"))
             .Select(l => l.Trim()).Where(l => l.Length > 0);
+
+    /// <summary>The seed README's client: 800 RON a month, 0.56 RON a minute, its one assistant the fixtures' reports use.</summary>
+    public static Client DrSerban() => new()
+    {
+        ClientId = "dr_serban",
+        Name = "Clinica Dr. Șerban",
+        MonthlyFee = 800m,
+        PricePerMinute = 0.56m,
+        Assistants = [new ClientAssistant { VapiId = "asst_clinica_serban_01", ClientId = "dr_serban" }],
+    };
 }

@@ -23,14 +23,7 @@ public sealed class RefusedReportTests(TestDatabase database) : IClassFixture<Te
         await using var db = database.CreateContext();
         if (!await db.Clients.AnyAsync(c => c.ClientId == "dr_serban"))
         {
-            db.Clients.Add(new Client
-            {
-                ClientId = "dr_serban",
-                Name = "Clinica Dr. Șerban",
-                MonthlyFee = 800m,
-                PricePerMinute = 0.56m,
-                Assistants = [new ClientAssistant { VapiId = "asst_clinica_serban_01", ClientId = "dr_serban" }],
-            });
+            db.Clients.Add(Fixtures.DrSerban());
             db.Clients.Add(new Client
             {
                 ClientId = "pricey",

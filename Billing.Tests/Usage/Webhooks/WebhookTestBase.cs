@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Billing.Domain.Clients;
 using Billing.Domain.Usage;
 using Billing.Domain.Vapi;
 using Billing.Functions.Usage;
@@ -44,14 +43,7 @@ public abstract class WebhookTestBase(TestDatabase database) : IClassFixture<Tes
         await using var db = Database.CreateContext();
         if (!await db.Clients.AnyAsync(c => c.ClientId == "dr_serban"))
         {
-            db.Clients.Add(new Client
-            {
-                ClientId = "dr_serban",
-                Name = "Clinica Dr. Șerban",
-                MonthlyFee = 800m,
-                PricePerMinute = 0.56m,
-                Assistants = [new ClientAssistant { VapiId = "asst_clinica_serban_01", ClientId = "dr_serban" }],
-            });
+            db.Clients.Add(Fixtures.DrSerban());
             await db.SaveChangesAsync();
         }
     }
