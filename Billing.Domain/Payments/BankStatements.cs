@@ -134,30 +134,33 @@ public sealed partial class BankStatements(BillingDbContext db, PaymentService p
 }
 
 /// <summary>
-/// ISO 20022 <c>BkToCstmrStmt</c> (camt.053, any version: elements are matched by local name). A statement in a
-/// version whose ISO schema we ship (<see cref="ValidatedNamespaces"/>: camt.053.001.10, <c>Payments/Schemas</c>) is
-/// validated against it first and refused whole when it is not valid; older versions (001.02, what most Romanian banks
-/// still export) are read by the same element names without a schema. Only credit entries (<c>CdtDbtInd</c> = CRDT)
-/// that are booked are payments to us; the bank's id is the entry's <c>AcctSvcrRef</c> (or the transaction's), the
-/// reference the structured or unstructured remittance information, the payer the debtor. An entry holding several
+/// ISO 20022 <c>BkToCstmrStmt</c> (camt.053). A statement is validated first against the ISO schema of its version,
+/// shipped in <c>Payments/Schemas</c> (<see cref="ValidatedNamespaces"/>: 001.02, what most Romanian banks still
+/// export, 001.03, 001.04, 001.08 and 001.10), and refused whole when it is not valid; a version we ship no schema for
+/// is refused, never read unchecked. Elements are then read by local name. Only credit entries (<c>CdtDbtInd</c> =
+/// CRDT) that are booked are payments to us; the bank's id is the entry's <c>AcctSvcrRef</c> (or the transaction's),
+/// the reference the structured or unstructured remittance information, the payer the debtor. An entry holding several
 /// transactions (<c>TxDtls</c>, a batch booking) is one line per transaction, each with its own amount, reference and
 /// payer; their amounts must add up to the entry's.
 /// </summary>
 public static class Camt053
 {
-    /// <summary>The camt.053 versions validated against the ISO 20022 schema shipped with the app.</summary>
-    public static readonly IReadOnlySet<string> ValidatedNamespaces = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "urn:iso:std:iso:20022:tech:xsd:camt.053.001.10",
-    };
+    private const string NamespacePrefix = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.";
 
-    private static readonly Lazy<XmlSchemaSet> Schemas = new(CompileSchemas, LazyThreadSafetyMode.ExecutionAndPublication);
+    /// <summary>The camt.053 versions read: each is validated against its ISO 20022 schema, shipped with the app.</summary>
+    public static readonly IReadOnlySet<string> ValidatedNamespaces =
+        new[] { "02", "03", "04", "08", "10" }.Select(v => NamespacePrefix + v).ToHashSet(StringComparer.Ordinal);
 
-    private static XmlSchemaSet CompileSchemas()
+    // Compiled on first use, one set per version (each defines its own Document).
+    private static readonly Dictionary<string, Lazy<XmlSchemaSet>> Schemas = ValidatedNamespaces.ToDictionary(ns => ns,
+        ns => new Lazy<XmlSchemaSet>(() => CompileSchema(ns), LazyThreadSafetyMode.ExecutionAndPublication), StringComparer.Ordinal);
+
+    private static XmlSchemaSet CompileSchema(string ns)
     {
+        var name = $"camt.053.001.{ns[NamespacePrefix.Length..]}";
         var set = new XmlSchemaSet { XmlResolver = null };
-        using var stream = typeof(Camt053).Assembly.GetManifestResourceStream("Payments/Schemas/camt.053.001.10.xsd")
-                           ?? throw new InvalidOperationException("The camt.053.001.10 schema is not embedded in Billing.Domain.");
+        using var stream = typeof(Camt053).Assembly.GetManifestResourceStream($"Payments/Schemas/{name}.xsd")
+                           ?? throw new InvalidOperationException($"The {name} schema is not embedded in Billing.Domain.");
         using var reader = XmlReader.Create(stream, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
         set.Add(null, reader);
         set.Compile();
@@ -167,7 +170,7 @@ public static class Camt053
     private static void Validate(XDocument document, string version)
     {
         var errors = new List<string>();
-        document.Validate(Schemas.Value, (_, e) =>
+        document.Validate(Schemas[document.Root!.Name.NamespaceName].Value, (_, e) =>
         {
             if (e.Severity == XmlSeverityType.Error && errors.Count < 5)
             {
@@ -199,10 +202,12 @@ public static class Camt053
             throw new InvalidInputException("file", "Expected an ISO 20022 camt.053 statement (Document in a urn:iso:std:iso:20022:tech:xsd:camt.053.* namespace).");
         }
         var version = document.Root.Name.NamespaceName;
-        if (ValidatedNamespaces.Contains(version))
+        if (!ValidatedNamespaces.Contains(version))
         {
-            Validate(document, version[(version.LastIndexOf(':') + 1)..]);
+            throw new InvalidInputException("file", $"{version[(version.LastIndexOf(':') + 1)..]} is a camt.053 version we hold no ISO schema for: " +
+                $"send camt.053 {string.Join(", ", ValidatedNamespaces.Select(v => "001." + v[NamespacePrefix.Length..]))} or the CSV export.");
         }
+        Validate(document, version[(version.LastIndexOf(':') + 1)..]);
         var lines = new List<StatementLine>();
         var number = 0;
         foreach (var entry in document.Descendants().Where(e => e.Name.LocalName == "Ntry"))

@@ -12,6 +12,7 @@ namespace Billing.Tests.Payments;
 /// <summary>Bank statements (CAMT.053 and the CSV) matched to invoices: matched, ambiguous, unmatched and duplicate lines; replays change nothing.</summary>
 public sealed class BankStatementTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
+    /// <summary>A camt.053.001.02 statement (what most Romanian banks export), valid against its ISO 20022 schema.</summary>
     private static string Camt(params string[] entries) => $"""
         <?xml version="1.0" encoding="UTF-8"?>
         <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
@@ -19,7 +20,9 @@ public sealed class BankStatementTests(TestDatabase database) : IClassFixture<Te
             <GrpHdr><MsgId>STMT-1</MsgId><CreDtTm>2025-12-06T06:00:00</CreDtTm></GrpHdr>
             <Stmt>
               <Id>RO49AAAA1B31007593840000-2025-12-05</Id>
+              <CreDtTm>2025-12-06T06:00:00</CreDtTm>
               <Acct><Id><IBAN>RO49AAAA1B31007593840000</IBAN></Id></Acct>
+              <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="RON">15000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2025-12-05</Dt></Dt></Bal>
               {string.Join("\n", entries)}
             </Stmt>
           </BkToCstmrStmt>
@@ -34,6 +37,7 @@ public sealed class BankStatementTests(TestDatabase database) : IClassFixture<Te
           <BookgDt><Dt>2025-12-05</Dt></BookgDt>
           <ValDt><Dt>2025-12-05</Dt></ValDt>
           <AcctSvcrRef>{bankId}</AcctSvcrRef>
+          <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
           <NtryDtls><TxDtls>
             <RltdPties><Dbtr><Nm>{payer}</Nm></Dbtr></RltdPties>
             <RmtInf><Ustrd>{reference}</Ustrd></RmtInf>
@@ -83,6 +87,18 @@ public sealed class BankStatementTests(TestDatabase database) : IClassFixture<Te
 
         Assert.Equal(422, (await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey, "<Document><oops")).Status);
         Assert.Equal(422, (await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey, "<Document xmlns=\"urn:other\"/>")).Status);
+
+        // Every version is checked against its ISO schema: an entry without its mandatory bank transaction code is
+        // refused whole, and a version we hold no schema for is refused, never read unchecked.
+        var invalid = await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey,
+            Camt(Entry("BT-7", 5m, "CRDT", "x", "y")).Replace("<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>", ""));
+        Assert.Equal(422, invalid.Status);
+        Assert.Contains("Not a valid camt.053.001.02 statement", invalid.Body);
+        var unknownVersion = await world.Api.SendAsync("POST", "/api/payments/statements", world.AdminKey,
+            Camt(Entry("BT-8", 5m, "CRDT", "x", "y")).Replace("camt.053.001.02", "camt.053.001.06"));
+        Assert.Equal(422, unknownVersion.Status);
+        Assert.Contains("camt.053.001.06 is a camt.053 version we hold no ISO schema for", unknownVersion.Body);
+        Assert.Equal(before.Item1, await db.Payments.CountAsync());
     }
 
     /// <summary>A camt.053.001.10 statement, valid against the ISO 20022 schema, with the given entries (Ntry).</summary>
