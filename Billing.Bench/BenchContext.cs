@@ -24,6 +24,9 @@ public interface IBenchSuite
 /// </summary>
 public sealed class BenchContext(string suite, string serverConnectionString, string repository, string[] arguments)
 {
+    /// <summary>The seed of every generated data set (<see cref="BenchData"/>): the same rows on every run.</summary>
+    public const int Seed = 24;
+
     private readonly StringBuilder _report = new();
 
     public string Suite => suite;
@@ -46,6 +49,8 @@ public sealed class BenchContext(string suite, string serverConnectionString, st
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", connection);
             await create.ExecuteNonQueryAsync(ct);
         }
+        // A re-measured suite recreates its database: the pool's connections to the dropped one are gone.
+        NpgsqlConnection.ClearAllPools();
         await using var db = new BillingDbContext(new DbContextOptionsBuilder<BillingDbContext>().UseNpgsql(ConnectionString).Options);
         await db.Database.MigrateAsync(ct);
     }
@@ -109,22 +114,26 @@ public sealed class BenchContext(string suite, string serverConnectionString, st
         Directory.GetDirectories("/usr/lib/postgresql").OrderDescending()
             .Select(d => Path.Combine(d, "bin", "pgbench")).FirstOrDefault(File.Exists) ?? "pgbench";
 
-    /// <summary>Adds a line to the results file and echoes it.</summary>
+    /// <summary>The scenarios this suite measured, for bench-results/latest.md and latest.json.</summary>
+    public List<Scenario> Scenarios { get; } = [];
+
+    public Scenario Record(Scenario scenario)
+    {
+        Scenarios.Add(scenario);
+        Console.WriteLine($"  {scenario.Name}: {scenario.Figure:0.###} {scenario.Unit} beside {scenario.Floor:0.###} " +
+                          $"(ratio {scenario.Ratio:0.00}, target {scenario.Target.Text}, score {scenario.Score:0.00})");
+        return scenario;
+    }
+
+    /// <summary>Adds a line to the suite's write-up (bench-results/&lt;suite&gt;.md, full runs) and echoes it.</summary>
     public void Report(string markdownLine)
     {
         Console.WriteLine(markdownLine);
         _report.AppendLine(markdownLine);
     }
 
-    public async Task WriteResultsAsync(CancellationToken ct)
-    {
-        var directory = Path.Combine(repository, "bench-results");
-        Directory.CreateDirectory(directory);
-        var header = $"# Benchmark: {suite}\n\nRun {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, " +
-                     $"{Environment.OSVersion}, .NET {Environment.Version}, PostgreSQL from scripts/local-postgres.sh.\n" +
-                     $"Command: `dotnet run -c Release --project Billing.Bench -- {string.Join(' ', [suite, .. arguments])}`\n\n";
-        await File.WriteAllTextAsync(Path.Combine(directory, $"{suite}.md"), header + _report, ct);
-    }
+    /// <summary>The suite's measured part; a full run rewrites it and keeps the hand-written notes below <see cref="ResultsFile.NotesMarker"/>.</summary>
+    public string MeasuredMarkdown => _report.ToString();
 }
 
 /// <summary>Latency percentiles over a set of timings.</summary>
