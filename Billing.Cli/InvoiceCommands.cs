@@ -3,6 +3,7 @@ using System.Globalization;
 using Billing.Domain.Access;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
+using Billing.Domain.EFactura;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Invoicing.Pdf;
 using Billing.Domain.Reports;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Billing.Cli;
 
-/// <summary><c>billing invoices list</c>: a readable table, or JSON for scripts.</summary>
+/// <summary><c>billing invoices list</c>: a readable table, or JSON for scripts; <c>pdf</c> and <c>export</c> write the stored documents.</summary>
 internal static class InvoiceCommands
 {
     public static Command Create(CliEnvironment environment)
@@ -89,7 +90,51 @@ internal static class InvoiceCommands
             environment.Out.WriteLine($"Wrote {file.FullName} ({stored.Content.Length} bytes, SHA-256 {stored.Sha256}).");
             return ExitCodes.Success;
         }));
-        return new Command("invoices", "Invoices (\"Factura\").") { list, pdf };
+        var exportPeriod = new Option<string>("--period") { Description = "Billing period, YYYY-MM.", Required = true };
+        var format = new Option<string>("--format") { Description = "efactura: the RO e-Factura UBL XML.", Required = true };
+        var directory = new Option<DirectoryInfo>("--out") { Description = "The directory to write one file per invoice to.", Required = true };
+        var export = new Command("export", "Write a period's e-Factura documents (the bytes stored when each was generated), one file per invoice " +
+            "named by its number; the invoices that are not exportable are listed with what they lack (exit 1 when any).") { exportPeriod, format, directory };
+        export.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
+        {
+            var wanted = parse.GetValue(exportPeriod)!;
+            if (!DateOnly.TryParseExact(wanted + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+            {
+                throw new ArgumentException($"--period must be YYYY-MM, not '{wanted}'.");
+            }
+            if (parse.GetValue(format) != "efactura")
+            {
+                throw new ArgumentException($"--format must be efactura, not '{parse.GetValue(format)}'.");
+            }
+            var folder = parse.GetValue(directory)!;
+            folder.Create();
+            var invoices = await ListAsync(services.GetRequiredService<ReportQueries>(), new InvoiceFilter(PeriodFrom: wanted, PeriodTo: wanted), ct);
+            var documents = services.GetRequiredService<EFacturaDocuments>();
+            var refused = new List<IReadOnlyList<string>>();
+            foreach (var invoice in invoices)
+            {
+                var download = (await documents.GetAsync(invoice.Id, ct))!;
+                if (download.Document is { Content: { } content })
+                {
+                    var file = Path.Combine(folder.FullName, $"{download.Number}.xml");
+                    await File.WriteAllBytesAsync(file, content, ct);
+                    environment.Out.WriteLine($"Wrote {file} ({content.Length} bytes, SHA-256 {download.Document.Sha256}).");
+                }
+                else
+                {
+                    refused.Add([download.Number, invoice.ClientId, string.Join(", ", download.MissingFields.Concat(download.Findings.Select(f => $"{f.Rule}: {f.Message}")))]);
+                }
+            }
+            environment.Out.WriteLine($"{invoices.Count - refused.Count} of {invoices.Count} invoices of {wanted} exported to {folder.FullName}.");
+            if (refused.Count == 0)
+            {
+                return ExitCodes.Success;
+            }
+            environment.Out.WriteLine("Not exportable:");
+            Output.WriteTable(environment.Out, ["number", "client", "missing or failed"], refused);
+            return ExitCodes.Failure;
+        }));
+        return new Command("invoices", "Invoices (\"Factura\").") { list, pdf, export };
     }
 
     /// <summary>

@@ -28,6 +28,7 @@ public sealed class BillingCycle(
     VapiReconciliation reconciliation,
     BillingMetrics metrics,
     Payments.IdempotencyKeys idempotencyKeys,
+    EFactura.EFacturaDocuments eFactura,
     IOptions<BillingOptions> options,
     TimeProvider clock,
     ILogger<BillingCycle> logger)
@@ -69,6 +70,8 @@ public sealed class BillingCycle(
             if (!request.DryRun)
             {
                 await credit.ApplyToOpenInvoicesAsync(ct);
+                // After the credit, so a new invoice's document states what credit paid (PrepaidAmount).
+                await eFactura.GeneratePendingAsync(ct);
                 await idempotencyKeys.PurgeExpiredAsync(ct);
             }
 

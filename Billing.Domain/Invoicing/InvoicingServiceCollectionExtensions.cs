@@ -17,6 +17,7 @@ public static class InvoicingServiceCollectionExtensions
         services.AddScoped<BillingCycle>();
         services.AddScoped<Pdf.InvoiceDocuments>();
         services.AddScoped<Pdf.InvoicePdfs>();
+        services.AddScoped<EFactura.EFacturaDocuments>();
         services.AddScoped<InvoiceEmail>();
         services.AddScoped<Outbox.IOutboxHandler>(sp => sp.GetRequiredService<InvoiceEmail>());
         services.AddScoped<Clients.ClientService>();

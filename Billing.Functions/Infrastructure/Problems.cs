@@ -47,6 +47,15 @@ public static class Problems
         Detail = e.Message,
     });
 
+    /// <summary>A document that cannot leave yet (e-Factura): 409, each missing field and each failed rule named.</summary>
+    public static IResult NotExportable(string detail, IReadOnlyDictionary<string, string[]> errors) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors.ToDictionary())
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "Not exportable",
+            Detail = detail,
+        });
+
     public static IResult TooLarge(long limitBytes) => TypedResults.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,
         title: "Body too large",

@@ -22,6 +22,7 @@ public sealed class FunctionsMetadataTests
         ["GetInvoiceHistory"] = ("httpTrigger", "get", "invoices/{id}/history"),
         ["GetClientHistory"] = ("httpTrigger", "get", "clients/{clientId}/history"),
         ["GetInvoicePdf"] = ("httpTrigger", "get", "invoices/{id}/pdf"),
+        ["GetInvoiceEFactura"] = ("httpTrigger", "get", "invoices/{id}/efactura.xml"),
         ["GetIssuer"] = ("httpTrigger", "get", "issuer"),
         ["SetIssuer"] = ("httpTrigger", "put", "issuer"),
         ["ListVatRates"] = ("httpTrigger", "get", "vat-rates"),

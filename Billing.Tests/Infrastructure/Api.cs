@@ -37,6 +37,8 @@ public sealed class Api(IServiceProvider services)
         new("GET", "/api/clients/{clientId}/history", "GetClientHistory",
             (s, r, v) => Function<AuditFunctions>(s).GetClientHistory(r, v["clientId"], default)),
         new("GET", "/api/invoices/{id}/pdf", "GetInvoicePdf", (s, r, v) => Function<InvoicePdfFunction>(s).GetInvoicePdf(r, v["id"], default)),
+        new("GET", "/api/invoices/{id}/efactura.xml", "GetInvoiceEFactura",
+            (s, r, v) => Function<EFacturaFunctions>(s).GetInvoiceEFactura(r, v["id"], default)),
         new("POST", "/api/invoices/{id}/checkout", "GetCheckoutLink", (s, r, v) => Function<StripeFunctions>(s).GetCheckoutLink(r, v["id"], default)),
         new("GET", "/api/clients/{clientId}/invoices", "ListClientInvoices",
             (s, r, v) => Function<InvoiceFunctions>(s).ListClientInvoices(r, v["clientId"], default)),

@@ -56,7 +56,7 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
             {
                 Assert.False(response.Body.Contains(secret, StringComparison.Ordinal), $"{method} {path} leaked '{secret}':\n{response.Body}");
             }
-            Assert.True(response.Status is 200 or 403 or 404, $"{method} {path}: {response.Status}");
+            Assert.True(response.Status is 200 or 403 or 404 || NotExportable(path, response.Status), $"{method} {path}: {response.Status}");
             if (method != "GET")
             {
                 Assert.Equal(403, response.Status);
@@ -130,10 +130,11 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
         {
             var response = await world.Api.SendAsync(method, path, world.KeyA, body);
             visited.Add((method, Template(path)));
-            Assert.True(response.Status is 200 or 403 or 404, $"{method} {path}: {response.Status}");
+            Assert.True(response.Status is 200 or 403 or 404 || NotExportable(path, response.Status), $"{method} {path}: {response.Status}");
             Assert.DoesNotContain(staffKeyName, response.Body, StringComparison.Ordinal);
             Assert.DoesNotContain("manual:", response.Body, StringComparison.Ordinal);
-            if (response.Status != 200 || response.ContentType.StartsWith("application/pdf", StringComparison.Ordinal))
+            if (response.Status != 200 || response.ContentType.StartsWith("application/pdf", StringComparison.Ordinal)
+                || response.ContentType.StartsWith("application/xml", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -170,6 +171,7 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
         ("GET", "/api/invoices", null),
         ("GET", $"/api/invoices/{invoiceId}", null),
         ("GET", $"/api/invoices/{invoiceId}/pdf", null),
+        ("GET", $"/api/invoices/{invoiceId}/efactura.xml", null),
         ("POST", $"/api/invoices/{invoiceId}/checkout", null),
         ("GET", $"/api/invoices/{invoiceId}/history", null),
         ("GET", $"/api/clients/{clientId}/history", null),
@@ -208,6 +210,9 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
         ("POST", "/api/quarantine/replay", null),
         ("POST", $"/api/quarantine/{Guid.NewGuid()}/replay", null),
     ];
+
+    /// <summary>The worlds have no issuer, so their invoices' e-Factura documents answer 409 naming what they lack.</summary>
+    private static bool NotExportable(string path, int status) => status == 409 && path.EndsWith("/efactura.xml", StringComparison.Ordinal);
 
     private static IEnumerable<string> FieldNames(JsonElement element) => element.ValueKind switch
     {

@@ -508,6 +508,42 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.EFactura.InvoiceEFactura", b =>
+                {
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("facturaId");
+
+                    b.Property<byte[]>("Content")
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<string>("FindingsJson")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("findings")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
+                    b.Property<DateTimeOffset>("GeneratedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("generatedAt");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("InvoiceId");
+
+                    b.ToTable("InvoiceEFactura", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_InvoiceEFactura_outcome", "CASE WHEN \"content\" IS NULL THEN \"sha256\" IS NULL AND jsonb_array_length(\"findings\") > 0 ELSE \"sha256\" IS NOT NULL AND jsonb_array_length(\"findings\") = 0 END");
+
+                            t.HasCheckConstraint("CK_InvoiceEFactura_sha256", "\"sha256\" IS NULL OR \"sha256\" ~ '^[0-9a-f]{64}$'");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Invoicing.BillingRun", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2071,6 +2107,15 @@ namespace Billing.Domain.Data.Migrations
                         .HasForeignKey("ClientId")
                         .HasPrincipalKey("ClientId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Billing.Domain.EFactura.InvoiceEFactura", b =>
+                {
+                    b.HasOne("Billing.Domain.Invoicing.Invoice", null)
+                        .WithOne()
+                        .HasForeignKey("Billing.Domain.EFactura.InvoiceEFactura", "InvoiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
