@@ -13,4 +13,8 @@ public static class Money
     public static decimal Round(decimal amount) => Math.Round(amount, Decimals, Rounding);
 
     public static decimal RoundLine(decimal amount) => Round(amount);
+
+    /// <summary>An amount for people to read in a message: <c>1000.00 RON</c>.</summary>
+    public static string Text(decimal amount, string currency) =>
+        $"{Round(amount).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)} {currency}";
 }

@@ -40,6 +40,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<InvoiceVatBreakdown> InvoiceVatBreakdowns => Set<InvoiceVatBreakdown>();
     public DbSet<VatRate> VatRates => Set<VatRate>();
     public DbSet<StripeCheckoutSession> StripeCheckoutSessions => Set<StripeCheckoutSession>();
+    public DbSet<StripeEvent> StripeEvents => Set<StripeEvent>();
 
     /// <summary>Refuses values their columns cannot hold before anything is sent (<see cref="ColumnLimits"/>).</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)

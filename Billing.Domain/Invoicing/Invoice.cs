@@ -97,6 +97,10 @@ public sealed class Invoice
     /// <summary>The unguessable token of the invoice's stable pay link (<c>/pay/{token}</c>), given by the database at insert.</summary>
     public string? PayToken { get; set; }
 
+    /// <summary>Why a person should look at this invoice's money ("reviewReason"), e.g. a card payment larger than what was
+    /// due; null when nothing needs review. Set by <see cref="Payments.PaymentService"/>, cleared by an operator.</summary>
+    public string? ReviewReason { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 

@@ -23,8 +23,11 @@ namespace Billing.Domain.Payments;
 /// </remarks>
 public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimeProvider clock)
 {
+    /// <param name="Received">Money that has already moved and cannot be refused (a card payment Stripe took): an excess
+    /// becomes client credit even when the client takes none, a cancelled invoice takes all of it as credit, and either
+    /// flags the invoice for review.</param>
     public sealed record NewPayment(Guid InvoiceId, decimal Amount, string? Currency, PaymentMethod Method, PaymentStatus Status,
-        string? TransactionId, DateTimeOffset? PaidAt, string? Reference = null);
+        string? TransactionId, DateTimeOffset? PaidAt, string? Reference = null, bool Received = false, string? Reason = null);
 
     public sealed record NewRefund(Guid PaymentId, decimal Amount, string? Reason, string? TransactionId);
 
@@ -80,7 +83,7 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
         {
             return Result.Refuse("currency", $"The invoice is in {invoice.Currency}, not {request.Currency}.");
         }
-        if (invoice.Status == InvoiceStatus.Cancelled)
+        if (invoice.Status == InvoiceStatus.Cancelled && !(request.Received && request.Status == PaymentStatus.Completed))
         {
             return Result.Refuse("invoiceId", "The invoice is cancelled: it takes no payments.");
         }
@@ -91,7 +94,7 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
         var excess = 0m;
         if (request.Status == PaymentStatus.Completed && await ExcessAsync(invoice, request.Amount, ct) is var (over, refusal))
         {
-            if (refusal is not null)
+            if (refusal is not null && !request.Received)
             {
                 return Result.Refuse("amount", refusal);
             }
@@ -108,6 +111,7 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
             Status = request.Status,
             TransactionId = request.TransactionId,
             Reference = string.IsNullOrWhiteSpace(request.Reference) ? null : request.Reference.Trim(),
+            Reason = string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim(),
             PaidAt = request.Status == PaymentStatus.Completed ? (request.PaidAt ?? now).ToUniversalTime() : request.PaidAt?.ToUniversalTime(),
         };
         if (!await TrySaveNewAsync(payment, ct))
@@ -119,6 +123,13 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
         if (excess > 0)
         {
             AddCredit(actor, invoice, excess, payment.Id, null, $"Overpayment of invoice {invoice.Number ?? invoice.Id.ToString()}.");
+            if (request.Received)
+            {
+                FlagForReview(invoice, actor, invoice.Status == InvoiceStatus.Cancelled
+                    ? $"{Money.Text(request.Amount, invoice.Currency)} paid ({payment.TransactionId}) after the invoice was cancelled: all of it is client credit."
+                    : $"{Money.Text(request.Amount, invoice.Currency)} paid ({payment.TransactionId}) when {Money.Text(request.Amount - excess, invoice.Currency)} " +
+                      $"was due: {Money.Text(excess, invoice.Currency)} became client credit.");
+            }
         }
         await SettleAsync(invoice, actor, payment.PaidAt, ct);
         await db.SaveChangesAsync(ct);
@@ -127,6 +138,28 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
             await transaction.CommitAsync(ct);
         }
         return new Result(Outcome.Recorded, payment, invoice);
+    }
+
+    /// <summary>
+    /// Marks an invoice for a person to look at (<c>reviewReason</c>, shown on the invoice and listed by
+    /// <c>GET /api/invoices?review=true</c>): money arrived or left that the rules could not place on their own.
+    /// Returns false when the invoice does not exist.
+    /// </summary>
+    public async Task<bool> FlagForReviewAsync(Guid invoiceId, string reason, Actor actor, CancellationToken ct)
+    {
+        await using var transaction = await OwnTransactionAsync(ct);
+        var invoice = await LockInvoiceAsync(invoiceId, ct);
+        if (invoice is null)
+        {
+            return false;
+        }
+        FlagForReview(invoice, actor, reason);
+        await db.SaveChangesAsync(ct);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
+        return true;
     }
 
     /// <summary>PATCH: PENDING → COMPLETED (money counts from now, with the overpayment rule) or FAILED; anything else is a conflict.</summary>
@@ -320,7 +353,8 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
     private async Task<(decimal Excess, string? Refusal)> ExcessAsync(Invoice invoice, decimal amount, CancellationToken ct)
     {
         var (paid, credit) = await MoneyOfAsync(invoice.Id, ct);
-        var due = invoice.Total - paid - credit;
+        // A cancelled invoice owes nothing: money it is paid anyway is all excess.
+        var due = invoice.Status == InvoiceStatus.Cancelled ? 0m : invoice.Total - paid - credit;
         var excess = amount - due;
         if (excess <= 0)
         {
@@ -390,6 +424,16 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
         audit.Record(actor, AuditEntities.ClientCredit, credit.Id.ToString(), null,
             new { credit.Amount, credit.Currency, credit.PaymentId, AppliedTo = appliedTo }, amount > 0 ? "credited" : "debited",
             invoice.ClientId, invoice.Id, reason);
+    }
+
+    private void FlagForReview(Invoice invoice, Actor actor, string reason)
+    {
+        var before = invoice.ReviewReason;
+        // Each reason is kept (the column holds 2000 characters; the oldest text wins when it is full).
+        var combined = before is null ? reason : $"{before} | {reason}";
+        invoice.ReviewReason = combined.Length <= 2000 ? combined : combined[..2000];
+        audit.Record(actor, AuditEntities.Invoice, invoice.Id.ToString(), new { ReviewReason = before }, new { invoice.ReviewReason },
+            "review", invoice.ClientId, invoice.Id, reason);
     }
 
     private static string? AmountProblem(decimal amount) =>

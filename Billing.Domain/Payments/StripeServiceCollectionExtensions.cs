@@ -14,6 +14,7 @@ public static class StripeServiceCollectionExtensions
         services.TryAddSingleton<IStripeCheckout, StripeCheckoutClient>();
         services.AddScoped<StripePayLinks>();
         services.AddScoped<StripeSessionExpiry>();
+        services.AddScoped<StripeWebhookHandler>();
         services.AddScoped<Outbox.IOutboxHandler>(sp => sp.GetRequiredService<StripeSessionExpiry>());
         return services;
     }

@@ -10,7 +10,7 @@ public sealed record InvoiceRow(Guid Id, string? Number, string ClientId, string
     decimal LateUsageAmount, decimal Total, string Currency, InvoiceStatus Status, DateOnly DueDate, DateTimeOffset IssuedAt,
     DateTimeOffset? PaidAt, bool Reconciled, DateTimeOffset CreatedAt, decimal AmountPaid, decimal CreditApplied, decimal AmountDue,
     decimal? NetAmount = null, decimal? VatAmount = null,
-    DateOnly? IssueDate = null, string? VatCategory = null, string[]? MissingFields = null);
+    DateOnly? IssueDate = null, string? VatCategory = null, string[]? MissingFields = null, string? ReviewReason = null);
 
 /// <summary>Filters of <c>GET /invoices</c>; periods are <c>YYYY-MM</c> and inclusive, due dates exclusive.</summary>
 public sealed record InvoiceFilter(
@@ -21,7 +21,8 @@ public sealed record InvoiceFilter(
     DateOnly? DueBefore = null,
     DateOnly? DueAfter = null,
     DateTimeOffset? CreatedSince = null,
-    bool? Exportable = null);
+    bool? Exportable = null,
+    bool? Review = null);
 
 public enum InvoiceSortKey { CreatedAt, DueDate, Period, Total }
 

@@ -20,7 +20,7 @@ public sealed class ReportQueries(ReportingDatabase database)
     private const string InvoiceColumns = """
         "id", "number", "clientId", "clientName", "perioada", "periodStart", "periodEnd", "minuteTotale", "totalCalls", "successfulCalls",
         "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "currency", "status", "dueDate", "issuedAt", "paidAt", "reconciled", "createdAt",
-        "amountPaid", "creditApplied", "amountDue", "netAmount", "vatAmount", "issueDate", "vatCategory", "missingFields"
+        "amountPaid", "creditApplied", "amountDue", "netAmount", "vatAmount", "issueDate", "vatCategory", "missingFields", "reviewReason"
         """;
 
     /// <summary>Client keys read only their client's rows; admin and reporting keys read all.</summary>
@@ -89,6 +89,10 @@ public sealed class ReportQueries(ReportingDatabase database)
         if (filter.CreatedSince is { } since)
         {
             query.Where("\"createdAt\" >= {0}", since.ToUniversalTime());
+        }
+        if (filter.Review is { } review)
+        {
+            query.Where(review ? "\"reviewReason\" IS NOT NULL" : "\"reviewReason\" IS NULL");
         }
         if (filter.Exportable is { } exportable)
         {
@@ -379,7 +383,8 @@ public sealed class ReportQueries(ReportingDatabase database)
         r.GetInt32(8), r.GetInt32(9), r.GetDecimal(10), r.GetDecimal(11), r.GetDecimal(12), r.GetDecimal(13), r.GetString(14),
         ParseStatus(r.GetString(15)), r.GetFieldValue<DateOnly>(16), r.GetFieldValue<DateTimeOffset>(17), NullableInstant(r, 18), r.GetBoolean(19),
         r.GetFieldValue<DateTimeOffset>(20), r.GetDecimal(21), r.GetDecimal(22), r.GetDecimal(23), NullableDecimal(r, 24), NullableDecimal(r, 25),
-        r.IsDBNull(26) ? null : r.GetFieldValue<DateOnly>(26), NullableString(r, 27), r.GetFieldValue<string[]>(28));
+        r.IsDBNull(26) ? null : r.GetFieldValue<DateOnly>(26), NullableString(r, 27), r.GetFieldValue<string[]>(28),
+        NullableString(r, 29));
 
     private static decimal? NullableDecimal(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDecimal(i);
 

@@ -64,6 +64,15 @@ public static class Problems
     public static IResult Unauthorized(string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail);
 
+    /// <summary>A 401 naming the field (a signature header) whose credential proves nothing.</summary>
+    public static IResult Unauthorized(string field, string detail) => TypedResults.Problem(new HttpValidationProblemDetails(
+        new Dictionary<string, string[]> { [field] = [detail] })
+    {
+        Status = StatusCodes.Status401Unauthorized,
+        Title = "Unauthorized",
+        Detail = detail,
+    });
+
     /// <summary>A 401 for the API's bearer keys, with the challenge that tells a client which scheme to use.</summary>
     public static IResult BearerKeyRequired(string detail) => new WithHeader(Unauthorized(detail), "WWW-Authenticate", "Bearer");
 

@@ -7,7 +7,7 @@ namespace Billing.Functions.Invoicing;
 public sealed class InvoiceFunctions(ReportQueries reports, CallerResolver callers)
 {
     private static readonly string[] ListParameters =
-        ["status", "clientId", "period", "periodFrom", "periodTo", "dueBefore", "dueAfter", "createdSince", "exportable", "sort", "limit", "cursor"];
+        ["status", "clientId", "period", "periodFrom", "periodTo", "dueBefore", "dueAfter", "createdSince", "exportable", "review", "sort", "limit", "cursor"];
 
     [Function(nameof(ListInvoices))]
     public Task<IResult> ListInvoices(
@@ -46,7 +46,9 @@ public sealed class InvoiceFunctions(ReportQueries reports, CallerResolver calle
         var (dueAfter, dueBefore) = (q.Date("dueAfter"), q.Date("dueBefore"));
         q.Range(dueAfter, dueBefore, "dueAfter", "dueBefore");
         var filter = new InvoiceFilter(q.Enum<InvoiceStatus>("status", TextCase.Upper), clientId ?? q.Text("clientId"), periodFrom, periodTo,
-            dueBefore, dueAfter, q.Instant("createdSince"), Exportable(q));
+            dueBefore, dueAfter, q.Instant("createdSince"), Flag(q, "exportable"), Flag(q, "review"));
+        // Whether an invoice awaits the agency's review is the agency's business (reviewReason is agency-only).
+        q.Check(filter.Review is null || !ClientView.Applies(caller), "review", "Only the agency's keys filter by review.");
         var sort = Sort(q, defaultSort);
         var limit = q.Int("limit", 100, 1, ReportQueries.MaxLimit);
         var cursor = q.Text("cursor", 1000);
@@ -64,11 +66,12 @@ public sealed class InvoiceFunctions(ReportQueries reports, CallerResolver calle
         });
     }
 
-    /// <summary><c>exportable=false</c>: the invoices e-Factura cannot take yet (their missing fields say why).</summary>
-    private static bool? Exportable(QueryParameters q)
+    /// <summary><c>exportable=false</c>: the invoices e-Factura cannot take yet (their missing fields say why);
+    /// <c>review=true</c>: those whose money someone has to look at (their reviewReason says why).</summary>
+    private static bool? Flag(QueryParameters q, string name)
     {
-        var text = q.Text("exportable", 5);
-        q.Check(text is null or "true" or "false", "exportable", "Expected true or false.");
+        var text = q.Text(name, 5);
+        q.Check(text is null or "true" or "false", name, "Expected true or false.");
         return text switch { "true" => true, "false" => false, _ => null };
     }
 

@@ -9,14 +9,15 @@ public sealed record InvoiceSummaryView(Guid Id, string? Number, string ClientId
     string? PeriodEnd, string Minutes, int TotalCalls, int SuccessfulCalls, string MinutesAmount, string FixedFee, string LateUsageAmount,
     string Total, string Currency, string Status, string DueDate, string IssuedAt, string? PaidAt, bool Reconciled, string CreatedAt,
     string AmountPaid, string CreditApplied, string AmountDue,
-    string? IssueDate, string? NetAmount, string? VatAmount, string? VatCategory, bool Exportable, IReadOnlyList<string> MissingFields)
+    string? IssueDate, string? NetAmount, string? VatAmount, string? VatCategory, bool Exportable, IReadOnlyList<string> MissingFields,
+    [property: AgencyOnly] string? ReviewReason)
 {
     public static InvoiceSummaryView From(InvoiceRow i) => new(i.Id, i.Number, i.ClientId, i.ClientName, i.Period, Date(i.PeriodStart),
         Date(i.PeriodEnd), Quantity(i.Minutes), i.TotalCalls, i.SuccessfulCalls, Money(i.MinutesAmount), Money(i.FixedFee),
         Money(i.LateUsageAmount), Money(i.Total), i.Currency, Upper(i.Status), Date(i.DueDate), Instant(i.IssuedAt), Instant(i.PaidAt),
         i.Reconciled, Instant(i.CreatedAt), Money(i.AmountPaid), Money(i.CreditApplied), Money(i.AmountDue),
         Date(i.IssueDate), Money(i.NetAmount), Money(i.VatAmount), i.VatCategory,
-        i.MissingFields is not { Length: > 0 }, i.MissingFields ?? []);
+        i.MissingFields is not { Length: > 0 }, i.MissingFields ?? [], i.ReviewReason);
 }
 
 /// <summary>One invoice with its late-usage lines and payments.</summary>

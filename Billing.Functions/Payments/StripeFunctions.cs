@@ -1,20 +1,102 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Encodings.Web;
 using Billing.Domain.Access;
+using Billing.Domain.Data;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Payments;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Billing.Functions.Payments;
 
 /// <summary>
-/// Card payments through Stripe: the invoice's stable pay link (anonymous: the token is the credential) and the operators'
-/// way to get it. Off while Stripe is not configured: both answer 404.
+/// Card payments through Stripe: the invoice's stable pay link (anonymous: the token is the credential), the operators'
+/// way to get it, and Stripe's webhook (anonymous: the Stripe-Signature is the credential). Off while Stripe is not
+/// configured: all answer 404.
 /// </summary>
 public sealed class StripeFunctions(StripePayLinks payLinks, ReportQueries reports, CallerResolver callers, DatabaseWorkGate gate,
-    IOptions<StripeOptions> options)
+    IOptions<StripeOptions> options, StripeWebhookHandler webhook,
+    ILogger<StripeFunctions> logger)
 {
     public sealed record CheckoutLinkView(Guid InvoiceId, string? Number, string Status, string AmountDue, string Currency, string PayLink);
+
+    /// <summary>What the webhook did with an event: <see cref="Stored"/> false for types it does not handle or payments not ours.</summary>
+    public sealed record StripeWebhookAck(string EventId, string Type, bool Stored, string? State, string? Detail, bool Replayed);
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Stripe's events: the signature is checked before anything else, the event is stored with what it records in one
+    /// transaction before the 2xx, and a redelivery answers 200 without a change.
+    /// </summary>
+    [Function(nameof(StripeWebhook))]
+    public async Task<IResult> StripeWebhook(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "stripe/webhook")] HttpRequest request, CancellationToken ct)
+    {
+        if (!options.Value.Enabled)
+        {
+            return Problems.NotFound("Card payments are not enabled.");
+        }
+        var header = request.Headers[StripeWebhookHandler.SignatureHeader].ToString();
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            // Unsigned costs no body read.
+            return Problems.Unauthorized(StripeWebhookHandler.SignatureHeader,
+                "Required: Stripe signs every webhook with a Stripe-Signature header.");
+        }
+        const int limit = StripeWebhookHandler.MaxBodyBytes;
+        if (request.ContentLength > limit || await BoundedBody.ReadAsync(request.Body, limit, ct) is not { } bytes)
+        {
+            return Problems.TooLarge(limit);
+        }
+        string body;
+        try
+        {
+            body = StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return Problems.Invalid("body", "Not UTF-8.");
+        }
+
+        switch (webhook.Verify(body, header))
+        {
+            case StripeWebhookHandler.Refused { Status: StatusCodes.Status401Unauthorized } refused:
+                logger.LogWarning("Refused a Stripe webhook request: {Reason}", refused.Message);
+                return Problems.Unauthorized(refused.Field, refused.Message);
+            case StripeWebhookHandler.Refused refused:
+                return Problems.Invalid(refused.Field, refused.Message);
+            case StripeWebhookHandler.VersionMismatch mismatch:
+                return Problems.Invalid("api_version", mismatch.Message, StatusCodes.Status422UnprocessableEntity);
+            case StripeWebhookHandler.Verified verified:
+                using (var slot = await gate.EnterAsync(ct))
+                {
+                    if (slot is null)
+                    {
+                        return Problems.Busy(DatabaseWorkGate.RetryAfterSeconds);
+                    }
+                    try
+                    {
+                        return await webhook.RecordAsync(verified, ct) switch
+                        {
+                            StripeWebhookHandler.Stored s => TypedResults.Ok(new StripeWebhookAck(s.EventId, s.Type, true,
+                                TextEnum.ToText(s.State, TextCase.Upper), s.Detail, s.Replayed)),
+                            StripeWebhookHandler.Ignored i => TypedResults.Ok(new StripeWebhookAck(i.EventId, i.Type, false, null, i.Reason, false)),
+                            var other => throw new InvalidOperationException($"Unexpected webhook outcome {other}"),
+                        };
+                    }
+                    catch (Exception e) when (DatabaseFaults.IsUnavailable(e, ct))
+                    {
+                        // Nothing was acknowledged: Stripe delivers the event again (for up to 3 days).
+                        logger.LogError(e, "The database is unavailable; the Stripe webhook answered 503 and stored nothing");
+                        return Problems.DatabaseUnavailable(DatabaseFaults.RetryAfterSeconds(e));
+                    }
+                }
+            default:
+                throw new InvalidOperationException("Unexpected verification outcome");
+        }
+    }
 
     /// <summary>Opens the invoice's payment: a redirect to a Checkout Session for what is due, or a plain page when nothing is.</summary>
     [Function(nameof(PayInvoice))]

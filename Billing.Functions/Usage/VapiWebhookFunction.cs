@@ -1,4 +1,3 @@
-using System.Buffers;
 using Billing.Domain.Data;
 using Billing.Domain.Usage;
 using Microsoft.Extensions.Logging;
@@ -35,7 +34,7 @@ public sealed class VapiWebhookFunction(
         {
             return Problems.TooLarge(limit);
         }
-        var body = await ReadBodyAsync(request.Body, limit, ct);
+        var body = await BoundedBody.ReadAsync(request.Body, limit, ct);
         if (body is null)
         {
             return Problems.TooLarge(limit);
@@ -81,25 +80,5 @@ public sealed class VapiWebhookFunction(
     {
         logger.LogWarning("Refused a webhook request without a valid Vapi credential");
         return Problems.Unauthorized("A valid Vapi credential (X-Vapi-Secret, bearer token or HMAC signature) is required.");
-    }
-
-    /// <summary>The body's bytes, or null once it passes the limit (a chunked body has no Content-Length to check first).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken ct)
-    {
-        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
-        while (true)
-        {
-            var memory = buffer.GetMemory(16 * 1024);
-            var read = await body.ReadAsync(memory, ct);
-            if (read == 0)
-            {
-                return buffer.WrittenSpan.ToArray();
-            }
-            buffer.Advance(read);
-            if (buffer.WrittenCount > limit)
-            {
-                return null;
-            }
-        }
     }
 }

@@ -43,6 +43,7 @@ public sealed class FunctionsMetadataTests
         ["ImportStatement"] = ("httpTrigger", "post", "payments/statements"),
         ["PayInvoice"] = ("httpTrigger", "get", "pay/{token}"),
         ["GetCheckoutLink"] = ("httpTrigger", "post", "invoices/{id}/checkout"),
+        ["StripeWebhook"] = ("httpTrigger", "post", "stripe/webhook"),
         ["ListClients"] = ("httpTrigger", "get", "clients"),
         ["GetClient"] = ("httpTrigger", "get", "clients/{clientId}"),
         ["ListClientTerms"] = ("httpTrigger", "get", "clients/{clientId}/terms"),

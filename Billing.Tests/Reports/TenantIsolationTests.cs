@@ -78,10 +78,10 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
 
     /// <summary>
     /// The agency-only set, as the issue names it: Vapi's cost to the agency, the margin, where a rate came from, staff and
-    /// key names. Every <see cref="AgencyOnlyAttribute"/> field of the views must be in it (checked below).
+    /// key names; and why the agency reviews an invoice's money. Every <see cref="AgencyOnlyAttribute"/> field of the views must be in it (checked below).
     /// </summary>
     private static readonly HashSet<string> AgencyOnlyFields =
-        ["vapiCost", "vapiCostUsd", "callsWithoutVapiCost", "margin", "missingRates", "source", "actor", "keyName", "keyId"];
+        ["vapiCost", "vapiCostUsd", "callsWithoutVapiCost", "margin", "missingRates", "source", "actor", "keyName", "keyId", "reviewReason"];
 
     [Fact]
     public void Every_field_the_views_mark_agency_only_is_in_the_walked_set()

@@ -85,6 +85,9 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.Property(i => i.PayToken).HasColumnName("payToken").HasMaxLength(64).IsRequired().ValueGeneratedOnAdd()
             .HasDefaultValueSql(PayTokenSql);
         entity.HasIndex(i => i.PayToken).IsUnique();
+        entity.Property(i => i.ReviewReason).HasColumnName("reviewReason").HasMaxLength(2000);
+        // GET /api/invoices?review=true: the few invoices someone has to look at.
+        entity.HasIndex(i => new { i.CreatedAt, i.Id }, "IX_Factura_review").HasFilter("\"reviewReason\" IS NOT NULL");
 
         entity.Property(i => i.IssueDate).HasColumnName("issueDate");
         entity.Property(i => i.PriceBasis).HasColumnName("priceBasis").HasConversion(

@@ -809,6 +809,11 @@ namespace Billing.Domain.Data.Migrations
                         .HasDefaultValue(true)
                         .HasColumnName("reconciled");
 
+                    b.Property<string>("ReviewReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("reviewReason");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -927,6 +932,9 @@ namespace Billing.Domain.Data.Migrations
                     b.HasIndex(new[] { "Period" }, "IX_Factura_revenue");
 
                     NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex(new[] { "Period" }, "IX_Factura_revenue"), new[] { "Status", "Currency", "MinutesAmount", "FixedFee", "LateUsageAmount", "Total", "NetAmount", "VatAmount" });
+
+                    b.HasIndex(new[] { "CreatedAt", "Id" }, "IX_Factura_review")
+                        .HasFilter("\"reviewReason\" IS NOT NULL");
 
                     b.ToTable("Factura", null, t =>
                         {
@@ -1650,6 +1658,81 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.Payments.StripeEvent", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ApiVersion")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("apiVersion");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("detail");
+
+                    b.Property<Guid?>("InvoiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("facturaId");
+
+                    b.Property<string>("ObjectId")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("objectId");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("PaymentIntentId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("paymentIntentId");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("receivedAt");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("StripeCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stripeCreatedAt");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("type");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updatedAt");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InvoiceId");
+
+                    b.HasIndex("PaymentIntentId", "State");
+
+                    b.HasIndex("State", "ReceivedAt");
+
+                    b.ToTable("StripeEvent", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_StripeEvent_state", "\"state\" IN ('APPLIED', 'NOTED', 'WAITING', 'REVIEW')");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Reports.ExchangeRate", b =>
                 {
                     b.Property<DateOnly>("Date")
@@ -2199,6 +2282,14 @@ namespace Billing.Domain.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Invoice");
+                });
+
+            modelBuilder.Entity("Billing.Domain.Payments.StripeEvent", b =>
+                {
+                    b.HasOne("Billing.Domain.Invoicing.Invoice", null)
+                        .WithMany()
+                        .HasForeignKey("InvoiceId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("Billing.Domain.Usage.UsageLog", b =>
