@@ -44,7 +44,7 @@ using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancellation.Cancel(); };
 
 var results = await ResultsFile.StartAsync(repository, server, quick, args, cancellation.Token);
-var recordedMisses = quick ? ResultsFile.RecordedMisses(repository) : new Dictionary<string, double>();
+var recorded = quick ? ResultsFile.RecordedRun(repository) : new Dictionary<string, ResultsFile.Recorded>();
 foreach (var suite in selected)
 {
     var scenarios = await RunSuiteAsync(suite);
@@ -79,9 +79,9 @@ async Task<List<Scenario>> RunSuiteAsync(IBenchSuite suite)
     Console.WriteLine($"== {suite.Name}: {clock.Elapsed.TotalSeconds:0} s");
     foreach (var (scenario, i) in context.Scenarios.Select((s, i) => (s, i)).ToList())
     {
-        if (recordedMisses.TryGetValue(scenario.Suite + "/" + scenario.Name, out var baseline))
+        if (recorded.TryGetValue(scenario.Suite + "/" + scenario.Name, out var baseline))
         {
-            context.Scenarios[i] = scenario with { BaselineScore = baseline };
+            context.Scenarios[i] = scenario with { BaselineScore = baseline.MissScore, BaselineFloor = baseline.Floor };
         }
     }
     if (!quick)

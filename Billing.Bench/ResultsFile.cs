@@ -61,18 +61,23 @@ public sealed class ResultsFile
 
     public void Add(IEnumerable<Scenario> scenarios) => _scenarios.AddRange(scenarios);
 
-    /// <summary>The committed full run's score per scenario name, where it missed its target (see <see cref="Scenario.BaselineScore"/>).</summary>
-    public static IReadOnlyDictionary<string, double> RecordedMisses(string repository)
+    /// <summary>What the committed full run recorded of a scenario: its score when it missed its target, and its floor.</summary>
+    public sealed record Recorded(double? MissScore, double? Floor);
+
+    /// <summary>The committed full run (bench-results/latest.json) per scenario name (see <see cref="Scenario.BaselineScore"/>).</summary>
+    public static IReadOnlyDictionary<string, Recorded> RecordedRun(string repository)
     {
         var path = Path.Combine(repository, "bench-results", "latest.json");
         if (!File.Exists(path))
         {
-            return new Dictionary<string, double>();
+            return new Dictionary<string, Recorded>();
         }
         using var json = JsonDocument.Parse(File.ReadAllBytes(path));
-        return json.RootElement.GetProperty("scenarios").EnumerateArray()
-            .Where(s => s.GetProperty("score").ValueKind == JsonValueKind.Number && s.GetProperty("score").GetDouble() > 1)
-            .ToDictionary(s => s.GetProperty("suite").GetString() + "/" + s.GetProperty("name").GetString(), s => s.GetProperty("score").GetDouble());
+        static double? Number(JsonElement s, string name) =>
+            s.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+        return json.RootElement.GetProperty("scenarios").EnumerateArray().ToDictionary(
+            s => s.GetProperty("suite").GetString() + "/" + s.GetProperty("name").GetString(),
+            s => new Recorded(Number(s, "score") is > 1 and var miss ? miss : null, Number(s, "floor")));
     }
 
     public async Task WriteAsync(CancellationToken ct)
@@ -100,6 +105,7 @@ public sealed class ResultsFile
                 ["withinGuard"] = s.WithinGuard,
                 ["remeasured"] = s.Remeasured,
                 ["baselineScore"] = s.BaselineScore,
+                ["guardScore"] = s.GuardScore is { } guard ? Math.Round(guard, 3) : null,
                 ["limits"] = s.Limits,
             }).ToList(),
         };
@@ -121,7 +127,8 @@ public sealed class ResultsFile
         md.AppendLine($"- Load average (1, 5, 15 min) before: {machine["loadAverageBefore"]}; after: {machine["loadAverageAfter"]}. The machine is shared: " +
                       "other processes ran during the run.");
         md.AppendLine($"- Pass = the target is met. Guard = within {Target.GuardFactor}x of the target (or of the committed full run's figure " +
-                      "where that missed the target); `scripts/bench --quick` (CI) fails only outside it.");
+                      "where that missed the target); `scripts/bench --quick` (CI) fails only outside it. Start-up is guarded as it would be on " +
+                      "the committed full run's machine: its figure scaled by that run's bare-start floor over this run's.");
         md.AppendLine();
         md.AppendLine("| suite | scenario | figure | floor | ratio | target | pass | guard |");
         md.AppendLine("|---|---|---|---|---|---|---|---|");

@@ -34,8 +34,12 @@ public abstract record Target(string Text)
         public override double? Score(double figure, double? floor) => floor is null ? null : figure / Limit(floor.Value);
     }
 
-    /// <summary>The figure itself is below <paramref name="limit"/>, whatever the floor (start-up).</summary>
-    public sealed record Below(double Limit, string Unit) : Target($"< {Format(Limit)} {Unit}")
+    /// <summary>
+    /// The figure itself is below <paramref name="limit"/>, whatever the floor (start-up, allocations). With
+    /// <paramref name="scalesWithMachine"/>, a time the machine's speed sets: the guard then judges it as it would be on
+    /// the machine of the committed full run (see <see cref="Scenario.GuardScore"/>).
+    /// </summary>
+    public sealed record Below(double Limit, string Unit, bool ScalesWithMachine = false) : Target($"< {Format(Limit)} {Unit}")
     {
         public override double? Score(double figure, double? floor) => figure / Limit;
     }
@@ -69,9 +73,22 @@ public sealed record Scenario(string Suite, string Name, double Figure, string U
     /// </summary>
     public double? BaselineScore { get; init; }
 
+    /// <summary>The committed full run's floor for this scenario (bench-results/latest.json), when it has one.</summary>
+    public double? BaselineFloor { get; init; }
+
+    /// <summary>
+    /// The score the guard checks. For an absolute time (<see cref="Target.Below.ScalesWithMachine"/>) it is the figure
+    /// scaled by the committed run's floor over this run's: the floor is the same work on both machines (a bare process
+    /// start), so a CI machine twice as slow is not read as a regression, while a slower path still is. Otherwise the
+    /// score itself: ratios to a floor measured in the same run already carry the machine's speed.
+    /// </summary>
+    public double? GuardScore => Target is Target.Below { ScalesWithMachine: true } && Floor is > 0 && BaselineFloor is > 0
+        ? Score * BaselineFloor.Value / Floor.Value
+        : Score;
+
     /// <summary>
     /// Whether the figure is within <see cref="Target.GuardFactor"/> of its target, or of the recorded miss
-    /// (<see cref="BaselineScore"/>): what CI's quick run checks.
+    /// (<see cref="BaselineScore"/>): what CI's quick run checks, on <see cref="GuardScore"/>.
     /// </summary>
-    public bool WithinGuard => Score is not { } score || score <= Target.GuardFactor * Math.Max(1, BaselineScore ?? 1);
+    public bool WithinGuard => GuardScore is not { } score || score <= Target.GuardFactor * Math.Max(1, BaselineScore ?? 1);
 }

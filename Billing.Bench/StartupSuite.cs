@@ -23,14 +23,22 @@ namespace Billing.Bench;
 /// </summary>
 /// <remarks>
 /// Not measured: the Functions host itself and its gRPC channel to the worker (Core Tools cannot run here); the probe
-/// runs the worker's registrations on a generic host. The probe is JIT-compiled; the deployed package is ReadyToRun
-/// (scripts/deploy), which starts faster, so this figure is an upper bound.
+/// runs the worker's registrations on a generic host. scripts/bench publishes the probe ReadyToRun, as scripts/deploy
+/// publishes the app, and passes it in <c>BILLING_BENCH_STARTUP_PROBE</c>; without it (dotnet run) the probe is this
+/// JIT-compiled build, which starts about twice as slowly, and the report says so.
 /// </remarks>
 public sealed class StartupSuite : IBenchSuite
 {
     public const string ProbeArgument = "--startup-probe";
     public const string FloorArgument = "--startup-floor";
     private const string KeyVariable = "BILLING_BENCH_PROBE_KEY";
+    private const string ProbeVariable = "BILLING_BENCH_STARTUP_PROBE";
+
+    /// <summary>The ReadyToRun probe scripts/bench published, or this JIT-compiled assembly.</summary>
+    private static (string Assembly, string Compiled) Probe =>
+        Environment.GetEnvironmentVariable(ProbeVariable) is { Length: > 0 } published && File.Exists(published)
+            ? (published, "ReadyToRun, as the deployed package")
+            : (typeof(StartupSuite).Assembly.Location, "JIT-compiled (no ReadyToRun probe given: the deployed package starts faster)");
 
     public string Name => "startup";
     public string Description => "Worker start-up: process start to the first handled request (target < 300 ms), beside a bare process start.";
@@ -57,7 +65,7 @@ public sealed class StartupSuite : IBenchSuite
         var (beforeMain, build, start) = (Median(probes.Select(p => p.BeforeMainMs)), Median(probes.Select(p => p.BuildMs)), Median(probes.Select(p => p.StartMs)));
         var (model, connection, request) = (Median(probes.Select(p => p.ModelMs)), Median(probes.Select(p => p.ConnectionMs)), Median(probes.Select(p => p.RequestMs)));
 
-        context.Report($"{rounds} alternating rounds (bare start, worker start), medians, after one unmeasured start.");
+        context.Report($"{rounds} alternating rounds (bare start, worker start), medians, after one unmeasured start; the probe is {Probe.Compiled}.");
         context.Report("");
         context.Report("| phase | median ms |");
         context.Report("|---|---|");
@@ -72,9 +80,9 @@ public sealed class StartupSuite : IBenchSuite
         context.Report("");
         context.Report($"Target < 300 ms: **{(total < 300 ? "met" : "not met")}** ({total:0} ms).");
         context.Record(new Scenario(Name, "worker start-up to first handled request", total, "ms", "bare process start of the same executable", floor,
-            new Target.Below(300, "ms"),
+            new Target.Below(300, "ms", ScalesWithMachine: true),
             $"medians: to Main {beforeMain:0} ms, host built {build:0} ms, host started {start:0} ms, EF model {model:0} ms, first connection " +
-            $"{connection:0} ms, the request {request:0} ms; JIT-compiled (the package is ReadyToRun)"));
+            $"{connection:0} ms, the request {request:0} ms; {Probe.Compiled}"));
     }
 
     private sealed record ProbeRun(double TotalMs, double BuildMs, double StartMs, double ModelMs, double ConnectionMs, double RequestMs)
@@ -91,7 +99,7 @@ public sealed class StartupSuite : IBenchSuite
     /// <summary>Starts this executable in probe or floor mode and times it until it reports its first handled request.</summary>
     private static async Task<ProbeRun> StartAsync(BenchContext context, string mode, string key, CancellationToken ct)
     {
-        var info = new ProcessStartInfo(Environment.ProcessPath!, [typeof(StartupSuite).Assembly.Location, mode])
+        var info = new ProcessStartInfo(Environment.ProcessPath!, [Probe.Assembly, mode])
         { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment["ConnectionStrings__Billing"] = context.ConnectionString;
         info.Environment[KeyVariable] = key;
