@@ -22,9 +22,44 @@ internal static class CycleCommands
             if (parse.GetValue(json))
             {
                 Output.WriteJson(environment.Out, summary);
+            }
+            else
+            {
+                WriteSummary(environment.Out, summary);
+            }
+            // The run did everyone else's work; the skipped clients need an operator (docs/decisions/0021).
+            return summary.Failures.Count == 0 ? ExitCodes.Success : ExitCodes.ClientFailures;
+        }));
+
+        var all = new Option<bool>("--all") { Description = "Resolved failures too." };
+        var failuresClient = new Option<string?>("--client") { Description = "Only this client." };
+        var limit = new Option<int>("--limit") { Description = "At most this many, oldest first (default 100).", DefaultValueFactory = _ => 100 };
+        var failures = new Command("failures", "Clients the cycle skipped because a step failed on their data (open ones, unless --all).")
+        {
+            all, failuresClient, limit, json,
+        };
+        failures.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
+        {
+            var count = parse.GetValue(limit);
+            if (count is < 1 or > ClientFailures.MaxLimit)
+            {
+                throw new ArgumentException($"--limit must be 1 to {ClientFailures.MaxLimit}.");
+            }
+            var page = await services.GetRequiredService<ClientFailures>().ListAsync(parse.GetValue(all), parse.GetValue(failuresClient), count, null, ct);
+            if (parse.GetValue(json))
+            {
+                Output.WriteJson(environment.Out, page.Items);
                 return ExitCodes.Success;
             }
-            WriteSummary(environment.Out, summary);
+            if (page.Items.Count == 0)
+            {
+                environment.Out.WriteLine(parse.GetValue(all) ? "No client failures." : "No open client failures.");
+                return ExitCodes.Success;
+            }
+            Output.WriteTable(environment.Out, ["client", "step", "period", "first seen", "last seen", "attempts", "resolved", "error"],
+                page.Items.Select(f => (IReadOnlyList<string>)[f.ClientId, f.Step, f.Period ?? "", $"{f.FirstSeenAt:yyyy-MM-dd HH:mm}Z",
+                    $"{f.LastSeenAt:yyyy-MM-dd HH:mm}Z", f.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    f.ResolvedAt is { } r ? $"{r:yyyy-MM-dd HH:mm}Z" : "", f.Error]));
             return ExitCodes.Success;
         }));
 
@@ -45,12 +80,27 @@ internal static class CycleCommands
                                       $" + late usage {InvoiceCommands.Amount(draft.LateUsageAmount)} = {InvoiceCommands.Amount(draft.Total)} {draft.Currency}");
             return ExitCodes.Success;
         }));
-        return new Command("cycle", "The billing cycle.") { run, preview };
+        return new Command("cycle", "The billing cycle.") { run, preview, failures };
     }
 
-    public static void WriteSummary(TextWriter writer, BillingRunSummary s) =>
+    public static void WriteSummary(TextWriter writer, BillingRunSummary s)
+    {
         writer.WriteLine($"Billing run as of {s.AsOf:yyyy-MM-dd HH:mm}Z{(s.DryRun ? " (dry run, nothing written)" : "")}: " +
                          $"{s.ClientsSeen} clients, {s.InvoicesCreated} invoices created, {s.InvoicesSkipped} skipped, " +
                          $"{s.InvoicesMarkedOverdue} marked overdue; reconciliation {s.Reconciliation} " +
                          $"({s.CallsFound} found, {s.CallsInserted} inserted, {s.CallsCompleted} completed); {s.Duration.TotalMilliseconds:0} ms.");
+        foreach (var number in s.SkippedNumbers)
+        {
+            writer.WriteLine($"Number {number} is held by an invoice made by hand: the series skipped it.");
+        }
+        if (s.Failures.Count > 0)
+        {
+            writer.WriteLine($"{s.Failures.Select(f => f.ClientId).Distinct().Count()} clients failed and were skipped (every other client's work " +
+                             "was done; each is retried every run, see 'billing cycle failures'):");
+            foreach (var f in s.Failures)
+            {
+                writer.WriteLine($"  {f.ClientId}: {f.Step}{(f.Period is null ? "" : " " + f.Period)}: {f.Error}");
+            }
+        }
+    }
 }

@@ -64,4 +64,6 @@ internal static class ExitCodes
     public const int Failure = 1;
     public const int Usage = 2;
     public const int DatabaseUnavailable = 3;
+    /// <summary><c>cycle run</c> completed, but some clients failed a step on their data and were skipped (docs/decisions/0021).</summary>
+    public const int ClientFailures = 4;
 }

@@ -25,6 +25,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<InvoiceLateUsage> InvoiceLateUsage => Set<InvoiceLateUsage>();
     public DbSet<InvoiceNumberSeries> InvoiceNumberSeries => Set<InvoiceNumberSeries>();
     public DbSet<BillingRun> BillingRuns => Set<BillingRun>();
+    public DbSet<ClientFailure> ClientFailures => Set<ClientFailure>();
     public DbSet<Payment> Payments => Set<Payment>();
     public DbSet<ClientCredit> ClientCredits => Set<ClientCredit>();
     public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();

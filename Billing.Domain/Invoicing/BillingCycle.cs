@@ -26,6 +26,7 @@ public sealed class BillingCycle(
     Payments.CreditApplication credit,
     UsageMaintenance maintenance,
     VapiReconciliation reconciliation,
+    ClientFailures clientFailures,
     BillingMetrics metrics,
     Payments.IdempotencyKeys idempotencyKeys,
     EFactura.EFacturaDocuments eFactura,
@@ -44,49 +45,78 @@ public sealed class BillingCycle(
             db.BillingRuns.Add(run);
             await db.SaveChangesAsync(ct);
         }
+        // A step that fails on one client's data fails that client only (docs/decisions/0021).
+        var failures = new CycleFailures();
+        void DueFailed(string clientId, Exception e) => failures.Add(clientId, CycleSteps.DuePeriods, null, e);
         try
         {
             var (status, counts) = ("skipped", VapiReconciliation.Counts.None);
             if (!request.DryRun)
             {
-                var dueFrom = (await duePeriods.DueAsync(request.ClientId, asOf, ct)).GroupBy(d => d.Client.ClientId)
+                var dueFrom = (await duePeriods.DueAsync(request.ClientId, asOf, ct, DueFailed)).GroupBy(d => d.Client.ClientId)
                     .ToDictionary(g => g.Key, g => g.Min(d => d.UsageFrom));
-                (status, counts) = await reconciliation.RunAsync(request.ClientId, asOf, dueFrom, ct);
-                await maintenance.AttributeUnassignedCallsAsync(ct);
+                (status, counts) = await ClientIsolation.RetryConflictsAsync(() => reconciliation.RunAsync(request.ClientId, asOf, dueFrom, ct, failures),
+                    db.ChangeTracker.Clear, ct);
+                await maintenance.AttributeUnassignedCallsAsync(ct, (clientId, e) => failures.Add(clientId, CycleSteps.Attribution, null, e));
                 await maintenance.PurgeExpiredReportsAsync(ct);
             }
             var clientsSeen = await db.Clients.CountAsync(c => c.Active && (request.ClientId == null || c.ClientId == request.ClientId), ct);
             var drafts = new List<InvoiceDraft>();
             var skipped = 0;
-            foreach (var batch in (await duePeriods.DueAsync(request.ClientId, asOf, ct)).GroupBy(d => d.Client.ClientId).Chunk(options.Value.BatchSize))
+            var due = (await duePeriods.DueAsync(request.ClientId, asOf, ct, DueFailed)).GroupBy(d => d.Client.ClientId).ToList();
+            // Only a run that reached Vapi issues reconciled invoices (a dry run shows what a successful run would issue); a
+            // client whose reconciliation failed is issued in batches of its own, unreconciled.
+            foreach (var group in due.GroupBy(g => (status == "ok" || request.DryRun) && !failures.Failed(g.Key, CycleSteps.Reconciliation)))
             {
-                // Only a run that reached Vapi issues reconciled invoices; a dry run shows what a successful run would issue.
-                var (issued, skippedInBatch) = await issuer.IssueAsync(batch.SelectMany(g => g).ToList(), run, asOf,
-                    reconciled: status == "ok" || request.DryRun, request.DryRun, ct);
-                drafts.AddRange(issued);
-                skipped += skippedInBatch;
+                foreach (var batch in group.Chunk(options.Value.BatchSize))
+                {
+                    var issued = await ClientIsolation.EachAsync(batch,
+                        clients => issuer.IssueAsync(clients.SelectMany(c => c).ToList(), run, asOf, reconciled: group.Key, request.DryRun, ct),
+                        (client, e) => failures.Add(client.Key, CycleSteps.Invoicing, client.First().Period.Key, e, issuer.Statement),
+                        db.ChangeTracker.Clear, ct);
+                    drafts.AddRange(issued.SelectMany(i => i.Drafts));
+                    skipped += issued.Sum(i => i.Skipped);
+                }
             }
-            var overdue = request.DryRun ? 0 : await overdueInvoices.MarkAsync(asOf, ct);
+            var overdue = request.DryRun ? 0 : await MarkOverdueAsync(asOf, failures, ct);
             if (!request.DryRun)
             {
-                await credit.ApplyToOpenInvoicesAsync(ct);
+                await credit.ApplyToOpenInvoicesAsync(ct, (clientId, e) => failures.Add(clientId, CycleSteps.Credit, null, e));
                 // After the credit, so a new invoice's document states what credit paid (PrepaidAmount).
                 await eFactura.GeneratePendingAsync(ct);
                 await idempotencyKeys.PurgeExpiredAsync(ct);
+                await RecordFailuresAsync(run, request.ClientId, status, failures, ct);
+            }
+            foreach (var number in numbers.Skipped)
+            {
+                logger.LogWarning("Invoice number {Number} is held by an invoice made by hand; the series skipped it", number);
+            }
+            foreach (var failure in failures.Reports)
+            {
+                logger.LogWarning("Billing run {RunId}: client {ClientId} failed in {Step} ({Period}), skipped: {Error}", run.Id, failure.ClientId,
+                    failure.Step, failure.Period, failure.Error);
             }
 
             var summary = new BillingRunSummary(request.DryRun ? null : run.Id, asOf, request.DryRun, clientsSeen, drafts.Count, skipped, overdue,
-                status, counts.Found, counts.Inserted, counts.Completed, stopwatch.Elapsed, drafts);
+                status, counts.Found, counts.Inserted, counts.Completed, stopwatch.Elapsed, drafts)
+            {
+                Failures = failures.Reports.OrderBy(f => f.ClientId, StringComparer.Ordinal).ThenBy(f => f.Step, StringComparer.Ordinal).ToList(),
+                SkippedNumbers = numbers.Skipped.ToList(),
+            };
             logger.LogInformation(
                 "Billing run {RunId} as of {AsOf}{DryRun}: {ClientsSeen} clients seen, {InvoicesCreated} invoices created, {InvoicesSkipped} skipped, " +
-                "{Overdue} marked overdue, reconciliation {Reconciliation} ({CallsFound} calls found, {CallsInserted} inserted, {CallsCompleted} completed), {DurationMs} ms",
+                "{Overdue} marked overdue, reconciliation {Reconciliation} ({CallsFound} calls found, {CallsInserted} inserted, {CallsCompleted} completed), " +
+                "{FailedClients} clients failed, {DurationMs} ms",
                 summary.RunId, asOf, request.DryRun ? " (dry run)" : "", clientsSeen, drafts.Count, skipped, overdue, status,
-                counts.Found, counts.Inserted, counts.Completed, (long)stopwatch.Elapsed.TotalMilliseconds);
+                counts.Found, counts.Inserted, counts.Completed, failures.ClientCount, (long)stopwatch.Elapsed.TotalMilliseconds);
             if (!request.DryRun)
             {
                 (run.ClientsSeen, run.InvoicesCreated, run.InvoicesSkipped, run.InvoicesMarkedOverdue) = (clientsSeen, drafts.Count, skipped, overdue);
                 (run.Reconciliation, run.CallsFound, run.CallsInserted, run.CallsCompleted) = (status, counts.Found, counts.Inserted, counts.Completed);
+                run.FailedClients = failures.ClientCount;
                 run.FinishedAt = clock.GetUtcNow();
+                db.ChangeTracker.Clear();
+                db.BillingRuns.Update(run);
                 await db.SaveChangesAsync(ct);
             }
             metrics.RunFinished(summary, activity);
@@ -100,6 +130,42 @@ public sealed class BillingCycle(
                 .SetProperty(r => r.FinishedAt, clock.GetUtcNow()), CancellationToken.None);
             metrics.RunFailed(e, activity);
             throw;
+        }
+    }
+
+    /// <summary>Overdue marking in one statement; if it fails on data, client by client.</summary>
+    private async Task<int> MarkOverdueAsync(DateTimeOffset asOf, CycleFailures failures, CancellationToken ct)
+    {
+        try
+        {
+            return await ClientIsolation.RetryConflictsAsync(() => overdueInvoices.MarkAsync(asOf, ct), db.ChangeTracker.Clear, ct);
+        }
+        catch (Exception e) when (ClientIsolation.IsDataFailure(e, ct))
+        {
+            logger.LogWarning("Overdue marking failed for the batch ({Reason}); marking client by client", ClientFailures.Describe(e));
+            var marked = 0;
+            foreach (var clientId in await overdueInvoices.ClientsAsync(asOf, ct))
+            {
+                marked += (await ClientIsolation.EachAsync([clientId], _ => overdueInvoices.MarkAsync(asOf, ct, clientId),
+                    (_, error) => failures.Add(clientId, CycleSteps.Overdue, null, error), db.ChangeTracker.Clear, ct)).Sum();
+            }
+            return marked;
+        }
+    }
+
+    /// <summary>
+    /// Records this run's client failures and resolves the open ones of every client each step just did without failing.
+    /// Reconciliation failures are resolved only by a run that reached Vapi; overdue marking and credit cover all clients.
+    /// </summary>
+    private async Task RecordFailuresAsync(BillingRun run, string? scope, string reconciliation, CycleFailures failures, CancellationToken ct)
+    {
+        foreach (var (report, retryFrom) in failures.Entries)
+        {
+            await clientFailures.RecordAsync(run.Id, report, retryFrom, ct);
+        }
+        foreach (var step in CycleSteps.All.Where(s => s != CycleSteps.Reconciliation || reconciliation == "ok"))
+        {
+            await clientFailures.ResolveAsync(step, step is CycleSteps.Overdue or CycleSteps.Credit ? null : scope, failures.Of(step), ct);
         }
     }
 

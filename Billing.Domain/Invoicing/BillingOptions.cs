@@ -38,4 +38,11 @@ public sealed record LateUsageLine(string OriginalPeriod, int Calls, decimal Min
 
 public sealed record BillingRunSummary(Guid? RunId, DateTimeOffset AsOf, bool DryRun, int ClientsSeen, int InvoicesCreated,
     int InvoicesSkipped, int InvoicesMarkedOverdue, string Reconciliation, int CallsFound, int CallsInserted, int CallsCompleted,
-    TimeSpan Duration, IReadOnlyList<InvoiceDraft> Invoices);
+    TimeSpan Duration, IReadOnlyList<InvoiceDraft> Invoices)
+{
+    /// <summary>The clients whose work this run skipped, by step (docs/decisions/0021); empty when every client was done.</summary>
+    public IReadOnlyList<ClientFailureReport> Failures { get; init; } = [];
+
+    /// <summary>Numbers of the series held by invoices made by hand, which this run skipped.</summary>
+    public IReadOnlyList<string> SkippedNumbers { get; init; } = [];
+}

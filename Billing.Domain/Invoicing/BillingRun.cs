@@ -24,5 +24,8 @@ public sealed class BillingRun
     public int CallsFound { get; set; }
     public int CallsInserted { get; set; }
     public int CallsCompleted { get; set; }
+    /// <summary>Clients whose work this run skipped because a step failed on their data (<see cref="ClientFailure"/>).</summary>
+    public int FailedClients { get; set; }
+    /// <summary>Why the whole run stopped (the database unavailable, a bug); client failures never set it.</summary>
     public string? Error { get; set; }
 }

@@ -11,8 +11,10 @@ namespace Billing.Domain.Invoicing;
 /// </summary>
 public sealed class DuePeriodQuery(BillingDbContext db, IOptions<BillingOptions> options)
 {
-    /// <summary>Every closed period not invoiced yet, per active client, in (period start, client) order.</summary>
-    public async Task<List<DuePeriod>> DueAsync(string? clientId, DateTimeOffset asOf, CancellationToken ct)
+    /// <summary>Every closed period not invoiced yet, per active client, in (period start, client) order. A client whose
+    /// periods cannot be computed (a zone .NET does not know, a due date past the calendar) is left out and handed to
+    /// <paramref name="failed"/>; without it, the error is thrown.</summary>
+    public async Task<List<DuePeriod>> DueAsync(string? clientId, DateTimeOffset asOf, CancellationToken ct, Action<string, Exception>? failed = null)
     {
         var clients = await db.Clients.AsNoTracking()
             .Where(c => c.Active && (clientId == null || c.ClientId == clientId))
@@ -26,8 +28,19 @@ public sealed class DuePeriodQuery(BillingDbContext db, IOptions<BillingOptions>
         var terms = (await db.ClientTerms.AsNoTracking().Where(t => clientId == null || t.ClientId == clientId).ToListAsync(ct))
             .GroupBy(t => t.ClientId).ToDictionary(g => g.Key, g => new TermsHistory(g));
         var grace = TimeSpan.FromHours(options.Value.GraceHours);
-        return clients.SelectMany(c => DuePeriods.Of(c.Client, terms[c.Client.ClientId], c.Last, asOf, grace))
-            .OrderBy(d => d.Period.Start).ThenBy(d => d.Client.ClientId, StringComparer.Ordinal).ToList();
+        var due = new List<DuePeriod>();
+        foreach (var c in clients)
+        {
+            try
+            {
+                due.AddRange(DuePeriods.Of(c.Client, terms[c.Client.ClientId], c.Last, asOf, grace));
+            }
+            catch (Exception e) when (failed is not null && e is not OperationCanceledException)
+            {
+                failed(c.Client.ClientId, e);
+            }
+        }
+        return due.OrderBy(d => d.Period.Start).ThenBy(d => d.Client.ClientId, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>The open period of one client at <paramref name="now"/> (active or not), or null for an unknown client.</summary>

@@ -60,9 +60,9 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
                    (SELECT a."vapiId" FROM "ClientAssistant" a WHERE a."clientId" = c."clientId" AND a."kind" = 'assistant'
                     ORDER BY a."createdAt", a."vapiId" LIMIT 1),
                    @reconciled, @run_id, @epoch, d.from_ts, d.to_ts, d.monthly_fee, d.rounding, d.zone, d.terms_from,
-                   -- Numbered in (period start, client) order from the series' next number (NULL for a preview), at
+                   -- Numbered in (period start, client) order from the series' free numbers (NULL for a preview), at
                    -- least 6 digits and never cut: 1000000 follows 999999.
-                   @number_prefix || to_char(@next_number + row_number() OVER (ORDER BY d.period_start, d.client_id) - 1, 'FM999999999999000000')
+                   @number_prefix || to_char((@free_numbers::bigint[])[row_number() OVER (ORDER BY d.period_start, d.client_id)], 'FM999999999999000000')
             FROM due d
             JOIN "Client" c ON c."clientId" = d.client_id
             JOIN usage u ON u.client_id = d.client_id AND u.period = d.period
@@ -74,6 +74,10 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
         ), {InvoiceEmail.OutboxCte("@issued_at")}
         SELECT "id", "clientId", "perioada", "number" FROM ins
         """;
+
+    /// <summary>The statement the last <see cref="IssueAsync"/> was at (late usage, numbering, invoice insert, taxes), to
+    /// name a failure's cause.</summary>
+    public string? Statement { get; private set; }
 
     public async Task<(List<InvoiceDraft> Drafts, int Skipped)> IssueAsync(IReadOnlyList<DuePeriod> due, BillingRun run, DateTimeOffset issuedAt,
         bool reconciled, bool dryRun, CancellationToken ct, bool preview = false)
@@ -101,9 +105,11 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
         // Late usage: calls of already invoiced periods, billed on each client's first invoice of this run.
         var firstDue = due.GroupBy(d => d.Client.ClientId).Select(g => g.First()).ToList();
         var firstDueSet = firstDue.ToHashSet(ReferenceEqualityComparer.Instance);
+        Statement = "late usage";
         var late = await LateUsage.FindAsync(db, firstDue, epoch, ct);
 
-        var numbers = preview ? null : await numbering.TakeAsync(issuedAt, ct);
+        Statement = "numbering";
+        var numbers = preview ? null : await numbering.TakeAsync(issuedAt, due.Count, ct);
         await new Sql(StageDueSql)
             .With("client_ids", due.Select(d => d.Client.ClientId).ToArray())
             .With("periods", due.Select(d => d.Period.Key).ToArray())
@@ -124,9 +130,10 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
             .With("zones", due.Select(d => d.Terms.TimeZone).ToArray())
             .ExecuteAsync(db, ct);
         await new Sql("ANALYZE billing_due").ExecuteAsync(db, ct);
+        Statement = "invoice insert";
         var inserted = await new Sql(InsertInvoicesSql)
             .With("issued_at", issuedAt).With("reconciled", reconciled).With("run_id", run.Id).With("epoch", epoch)
-            .With("next_number", numbers?.Next).With("number_prefix", numbers?.Prefix)
+            .With("free_numbers", numbers?.Free).With("number_prefix", numbers?.Prefix)
             .ListAsync(db, r => (Id: r.GetGuid(0), ClientId: r.GetString(1), Period: r.GetString(2), Number: r.IsDBNull(3) ? null : r.GetString(3)), ct);
 
         var insertedIds = inserted.ToDictionary(i => (i.ClientId, i.Period), i => i.Id);
@@ -143,6 +150,7 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
         }
 
         var ids = inserted.Select(i => i.Id).ToList();
+        Statement = "taxes";
         // VAT, the party copies and what e-Factura still lacks, in this transaction (Vat/InvoiceTaxes).
         await taxes.AssessAsync(ids, issuedAt, ct);
         var drafts = await db.Invoices.AsNoTracking().Include(i => i.LateUsage).Where(i => ids.Contains(i.Id))

@@ -14,6 +14,7 @@ public static class InvoicingServiceCollectionExtensions
         services.AddScoped<InvoiceIssuer>();
         services.AddScoped<OverdueInvoices>();
         services.AddScoped<Payments.CreditApplication>();
+        services.AddScoped<ClientFailures>();
         services.AddScoped<BillingCycle>();
         services.AddScoped<Pdf.InvoiceDocuments>();
         services.AddScoped<Pdf.InvoicePdfs>();

@@ -26,13 +26,7 @@ public sealed class OutboxQueries(BillingDbContext db, OutboxDispatcher dispatch
         }
         if (cursor is not null)
         {
-            var (value, id) = KeysetCursor.Decode(cursor, SortName, descending: true) ?? throw new InvalidCursorException();
-            if (!DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
-                    System.Globalization.DateTimeStyles.AssumeUniversal, out var before))
-            {
-                throw new InvalidCursorException();
-            }
-            before = before.ToUniversalTime();
+            var (before, id) = KeysetCursor.DecodeInstant(cursor, SortName, descending: true);
             query = query.Where(m => EF.Functions.LessThan(ValueTuple.Create(m.CreatedAt, m.Id), ValueTuple.Create(before, id)));
         }
         var rows = await query.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).Take(limit + 1).ToListAsync(ct);

@@ -74,4 +74,14 @@ public static class KeysetCursor
     }
 
     public static string Instant(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>A cursor whose value is an instant (<see cref="Instant(DateTimeOffset)"/>), in UTC, and its id.</summary>
+    /// <exception cref="InvalidCursorException">Malformed, of another sort, or not an instant.</exception>
+    public static (DateTimeOffset Instant, Guid Id) DecodeInstant(string cursor, string sort, bool descending)
+    {
+        var (value, id) = Decode(cursor, sort, descending) ?? throw new InvalidCursorException();
+        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var instant)
+            ? (instant.ToUniversalTime(), id)
+            : throw new InvalidCursorException();
+    }
 }

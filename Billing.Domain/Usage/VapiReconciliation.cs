@@ -24,8 +24,9 @@ public sealed class VapiReconciliation(
     IOptions<VapiOptions> vapiOptions,
     ILogger<VapiReconciliation> logger)
 {
-    /// <summary>Calls of one mapping (an assistant, squad or phone number) created in [From, To).</summary>
-    public sealed record Window(VapiResourceKind Kind, string VapiId, DateTimeOffset From, DateTimeOffset To);
+    /// <summary>Calls of one mapping (an assistant, squad or phone number) created in [From, To); in a billing run, of
+    /// <paramref name="ClientId"/>, whose failure a call the database refuses is.</summary>
+    public sealed record Window(VapiResourceKind Kind, string VapiId, DateTimeOffset From, DateTimeOffset To, string? ClientId = null);
 
     public sealed record Counts(int Found, int Inserted, int Completed)
     {
@@ -40,10 +41,13 @@ public sealed class VapiReconciliation(
     /// The reconciliation of a billing run as of <paramref name="asOf"/>: before any invoicing (<paramref name="dueFrom"/>
     /// holds the start of each client's oldest due period), and otherwise once per interval. Status <c>ok</c>,
     /// <c>skipped</c>, <c>disabled</c> or <c>failed</c> (Vapi unreachable: the run invoices from what is recorded,
-    /// marked unreconciled). Only runs over all clients count as coverage.
+    /// marked unreconciled). Only runs over all clients count as coverage. A client whose call the database refuses, or
+    /// whose window cannot be computed, is that client's failure (<paramref name="failures"/>): the others' calls are
+    /// recorded and the run stays <c>ok</c>, so the window keeps moving; the failing client's calls are listed again from
+    /// its failed window on, every run, until they record (docs/decisions/0021).
     /// </summary>
     public async Task<(string Status, Counts Counts)> RunAsync(string? clientId, DateTimeOffset asOf,
-        IReadOnlyDictionary<string, DateTimeOffset> dueFrom, CancellationToken ct)
+        IReadOnlyDictionary<string, DateTimeOffset> dueFrom, CancellationToken ct, CycleFailures? failures = null)
     {
         if (!options.Value.ReconciliationEnabled)
         {
@@ -63,7 +67,7 @@ public sealed class VapiReconciliation(
         }
         try
         {
-            return ("ok", await ReconcileAsync(await WindowsAsync(clientId, asOf, dueFrom, coveredUntil, ct), ct));
+            return ("ok", await ReconcileAsync(await WindowsAsync(clientId, asOf, dueFrom, coveredUntil, failures, ct), ct, failures));
         }
         catch (VapiUnavailableException e)
         {
@@ -75,8 +79,11 @@ public sealed class VapiReconciliation(
     /// <summary>Per mapping (assistant, squad, phone number), from the oldest period still to invoice (or the open one), the oldest period invoiced
     /// unreconciled since the last run that reached Vapi, and that run (less an overlap), whichever is earliest.</summary>
     private async Task<List<Window>> WindowsAsync(string? clientId, DateTimeOffset asOf, IReadOnlyDictionary<string, DateTimeOffset> dueFrom,
-        DateTimeOffset? coveredUntil, CancellationToken ct)
+        DateTimeOffset? coveredUntil, CycleFailures? failures, CancellationToken ct)
     {
+        var retries = await db.ClientFailures.AsNoTracking()
+            .Where(f => f.ResolvedAt == null && f.Step == CycleSteps.Reconciliation && f.RetryFrom != null)
+            .ToDictionaryAsync(f => f.ClientId, f => f.RetryFrom!.Value, ct);
         var clients = await db.Clients.AsNoTracking().Include(c => c.Assistants)
             .Where(c => c.Active && (clientId == null || c.ClientId == clientId))
             .Select(c => new
@@ -90,21 +97,31 @@ public sealed class VapiReconciliation(
         var windows = new List<Window>();
         foreach (var (client, oldestUnreconciled) in clients.Select(c => (c.Client, c.OldestUnreconciled)))
         {
-            var zone = TimeZoneInfo.FindSystemTimeZoneById(client.TimeZone);
-            var from = new[]
+            DateTimeOffset from;
+            try
             {
-                dueFrom.TryGetValue(client.ClientId, out var due) ? due : DateTimeOffset.MaxValue,
-                BillingPeriod.Containing(asOf, client.BillingDay, zone).StartsAt(zone),
-                oldestUnreconciled is { } start ? BillingPeriod.LocalMidnight(start, zone) : DateTimeOffset.MaxValue,
-                coveredUntil is { } covered ? covered - Overlap : DateTimeOffset.MaxValue,
-            }.Min();
-            windows.AddRange(client.Assistants.Select(a => new Window(a.Kind, a.VapiId, from, asOf)));
+                var zone = TimeZoneInfo.FindSystemTimeZoneById(client.TimeZone);
+                from = new[]
+                {
+                    dueFrom.TryGetValue(client.ClientId, out var due) ? due : DateTimeOffset.MaxValue,
+                    BillingPeriod.Containing(asOf, client.BillingDay, zone).StartsAt(zone),
+                    oldestUnreconciled is { } start ? BillingPeriod.LocalMidnight(start, zone) : DateTimeOffset.MaxValue,
+                    coveredUntil is { } covered ? covered - Overlap : DateTimeOffset.MaxValue,
+                    retries.TryGetValue(client.ClientId, out var retry) ? retry : DateTimeOffset.MaxValue,
+                }.Min();
+            }
+            catch (Exception e) when (failures is not null && e is not OperationCanceledException)
+            {
+                failures.Add(client.ClientId, CycleSteps.Reconciliation, null, e, "reconciliation window");
+                continue;
+            }
+            windows.AddRange(client.Assistants.Select(a => new Window(a.Kind, a.VapiId, from, asOf, client.ClientId)));
         }
         return windows;
     }
 
     /// <exception cref="VapiUnavailableException">Vapi could not be reached; what was recorded so far stays.</exception>
-    public async Task<Counts> ReconcileAsync(IEnumerable<Window> windows, CancellationToken ct)
+    public async Task<Counts> ReconcileAsync(IEnumerable<Window> windows, CancellationToken ct, CycleFailures? failures = null)
     {
         int found = 0, inserted = 0, completed = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -122,7 +139,19 @@ public sealed class VapiReconciliation(
                     continue; // listed by two mappings (a squad member also mapped itself, a phone number's assistant)
                 }
                 found++;
-                switch (await recorder.RecordAsync(parsed.Call, UsageSource.Reconciliation, raw: null, ct))
+                RecordOutcome outcome;
+                try
+                {
+                    outcome = await recorder.RecordAsync(parsed.Call, UsageSource.Reconciliation, raw: null, ct);
+                }
+                catch (Exception e) when (failures is not null && window.ClientId is not null && ClientIsolation.IsDataFailure(e, ct))
+                {
+                    logger.LogWarning("Reconciliation could not record call {CallId} of client {ClientId}: {Reason}", parsed.Call.CallId,
+                        window.ClientId, ClientFailures.Describe(e));
+                    failures.Add(window.ClientId, CycleSteps.Reconciliation, null, e, $"recording call {parsed.Call.CallId}", window.From);
+                    continue;
+                }
+                switch (outcome)
                 {
                     case RecordOutcome.Inserted:
                         inserted++;

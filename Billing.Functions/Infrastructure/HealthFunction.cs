@@ -9,9 +9,11 @@ namespace Billing.Functions.Infrastructure;
 /// <summary>
 /// Liveness and readiness in one: the app runs and its database answers with the expected schema; and how the outbox
 /// fares. Anonymous callers (probes, load balancers) learn only up, degraded or down; the details (pending migration
-/// names, outbox figures and disabled kinds) are for an admin key.
+/// names, outbox figures and disabled kinds, open client failures of the billing cycle) are for an admin key; open
+/// client failures make it degraded (still 200: the instance serves).
 /// </summary>
-public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, InvoiceTaxes taxes, CallerResolver callers, ILogger<HealthFunction> logger)
+public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, InvoiceTaxes taxes, Billing.Domain.Invoicing.ClientFailures clientFailures,
+    CallerResolver callers, ILogger<HealthFunction> logger)
 {
     public const string Up = "up";
     public const string Degraded = "degraded";
@@ -21,7 +23,10 @@ public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, In
     public sealed record HealthStatus(string Status);
 
     public sealed record HealthReport(string Status, string Database, IReadOnlyList<string> PendingMigrations, OutboxHealth? Outbox,
-        EFacturaHealth? EFactura = null);
+        EFacturaHealth? EFactura = null, ClientFailureHealth? ClientFailures = null);
+
+    /// <summary>Clients the billing cycle skips until their data is fixed (GET /api/client-failures lists them): degraded, still ready.</summary>
+    public sealed record ClientFailureHealth(int Open);
 
     /// <summary>Invoices e-Factura cannot take yet (they need an operator: an issuer, a client's buyer details, a rate); the instance stays ready.</summary>
     public sealed record EFacturaHealth(bool IssuerSet, int NotExportable);
@@ -44,15 +49,17 @@ public sealed class HealthFunction(BillingDbContext db, OutboxQueries outbox, In
                 return TypedResults.Json<object>(detailed ? new HealthReport(Degraded, "migrations pending", pending, null) : new HealthStatus(Degraded),
                     statusCode: StatusCodes.Status503ServiceUnavailable);
             }
+            var openFailures = await clientFailures.OpenCountAsync(cancellationToken);
+            var status = openFailures > 0 ? Degraded : Up;
             if (!detailed)
             {
-                return TypedResults.Ok(new HealthStatus(Up));
+                return TypedResults.Ok(new HealthStatus(status));
             }
             var figures = await outbox.HealthAsync(cancellationToken);
             var (issuerSet, notExportable) = await taxes.HealthAsync(cancellationToken);
-            return TypedResults.Ok(new HealthReport(Up, "ok", pending, new OutboxHealth(figures.Pending, figures.Dead,
+            return TypedResults.Ok(new HealthReport(status, "ok", pending, new OutboxHealth(figures.Pending, figures.Dead,
                 figures.OldestPendingAge is { } age ? Math.Round(age.TotalSeconds) : null, figures.DisabledKinds),
-                new EFacturaHealth(issuerSet, notExportable)));
+                new EFacturaHealth(issuerSet, notExportable), new ClientFailureHealth(openFailures)));
         }
         catch (Exception exception) when (DatabaseFaults.IsUnavailable(exception, cancellationToken))
         {

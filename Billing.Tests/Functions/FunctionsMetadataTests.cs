@@ -15,6 +15,7 @@ public sealed class FunctionsMetadataTests
         ["BillingCycle"] = ("timerTrigger", "", null),
         ["OutboxDelivery"] = ("timerTrigger", "", null),
         ["ListOutbox"] = ("httpTrigger", "get", "outbox"),
+        ["ListClientFailures"] = ("httpTrigger", "get", "client-failures"),
         ["GetCurrentUsage"] = ("httpTrigger", "get", "clients/{clientId}/usage/current"),
         ["OpenApi"] = ("httpTrigger", "get", "openapi.json"),
         ["ListInvoices"] = ("httpTrigger", "get", "invoices"),

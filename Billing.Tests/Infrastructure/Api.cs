@@ -76,6 +76,7 @@ public sealed class Api(IServiceProvider services)
         new("POST", "/api/exchange-rates/nbr", "LoadNbrExchangeRates",
             (s, r, _) => Function<ExchangeRateFunctions>(s).LoadNbrExchangeRates(r, default)),
         new("GET", "/api/outbox", "ListOutbox", (s, r, _) => Function<OutboxFunctions>(s).ListOutbox(r, default)),
+        new("GET", "/api/client-failures", "ListClientFailures", (s, r, _) => Function<ClientFailureFunctions>(s).ListClientFailures(r, default)),
         new("GET", "/api/quarantine", "ListQuarantinedReports", (s, r, _) => Function<QuarantineFunctions>(s).ListQuarantinedReports(r, default)),
         new("POST", "/api/quarantine/replay", "ReplayQuarantinedReports",
             (s, r, _) => Function<QuarantineFunctions>(s).ReplayQuarantinedReports(r, default)),

@@ -206,6 +206,7 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
         ("PUT", "/api/exchange-rates", """{"date":"2025-11-28","currency":"USD","quoteCurrency":"RON","rate":9}"""),
         ("POST", "/api/exchange-rates/nbr", null),
         ("GET", "/api/outbox", null),
+        ("GET", "/api/client-failures", null),
         ("GET", "/api/quarantine", null),
         ("POST", "/api/quarantine/replay", null),
         ("POST", $"/api/quarantine/{Guid.NewGuid()}/replay", null),

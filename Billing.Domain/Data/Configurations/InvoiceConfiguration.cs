@@ -241,6 +241,7 @@ internal sealed class BillingRunConfiguration : IEntityTypeConfiguration<Billing
         entity.Property(r => r.CallsInserted).HasColumnName("callsInserted");
         entity.Property(r => r.CallsCompleted).HasColumnName("callsCompleted");
         entity.Property(r => r.Error).HasColumnName("error");
+        entity.Property(r => r.FailedClients).HasColumnName("failedClients").HasDefaultValue(0);
         entity.HasIndex(r => r.StartedAt);
     }
 }

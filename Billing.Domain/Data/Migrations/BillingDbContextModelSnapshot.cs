@@ -585,6 +585,12 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
+                    b.Property<int>("FailedClients")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("failedClients");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finishedAt");
@@ -623,6 +629,79 @@ namespace Billing.Domain.Data.Migrations
                     b.ToTable("BillingRun", null, t =>
                         {
                             t.HasCheckConstraint("CK_BillingRun_reconciliation", "\"reconciliation\" IS NULL OR \"reconciliation\" IN ('ok', 'failed', 'disabled', 'skipped')");
+                        });
+                });
+
+            modelBuilder.Entity("Billing.Domain.Invoicing.ClientFailure", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("clientId");
+
+                    b.Property<string>("Error")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("firstSeenAt");
+
+                    b.Property<Guid?>("LastRunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("lastRunId");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lastSeenAt");
+
+                    b.Property<string>("Period")
+                        .HasMaxLength(7)
+                        .HasColumnType("character varying(7)")
+                        .HasColumnName("period");
+
+                    b.Property<DateTimeOffset?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("resolvedAt");
+
+                    b.Property<DateTimeOffset?>("RetryFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retryFrom");
+
+                    b.Property<string>("Step")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("step");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastRunId");
+
+                    b.HasIndex("FirstSeenAt", "Id");
+
+                    b.HasIndex(new[] { "ClientId", "Step" }, "IX_ClientFailure_open")
+                        .IsUnique()
+                        .HasFilter("\"resolvedAt\" IS NULL");
+
+                    b.ToTable("ClientFailure", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_ClientFailure_attempts", "\"attempts\" >= 1");
+
+                            t.HasCheckConstraint("CK_ClientFailure_step", "\"step\" IN ('due periods', 'reconciliation', 'attribution', 'invoicing', 'overdue', 'credit')");
                         });
                 });
 
@@ -2200,6 +2279,21 @@ namespace Billing.Domain.Data.Migrations
                         .HasForeignKey("Billing.Domain.EFactura.InvoiceEFactura", "InvoiceId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Billing.Domain.Invoicing.ClientFailure", b =>
+                {
+                    b.HasOne("Billing.Domain.Clients.Client", null)
+                        .WithMany()
+                        .HasForeignKey("ClientId")
+                        .HasPrincipalKey("ClientId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Billing.Domain.Invoicing.BillingRun", null)
+                        .WithMany()
+                        .HasForeignKey("LastRunId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("Billing.Domain.Invoicing.Invoice", b =>
