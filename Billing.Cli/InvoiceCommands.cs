@@ -23,7 +23,9 @@ internal static class InvoiceCommands
         var json = new Option<bool>("--json") { Description = "Print JSON for scripts." };
         var notExportable = new Option<bool>("--not-exportable")
         { Description = "Only invoices e-Factura cannot take yet, with what each lacks (exit 1 when there are any)." };
-        var list = new Command("list", "List invoices.") { status, period, client, json, notExportable };
+        var review = new Option<bool>("--review")
+        { Description = "Only invoices flagged for review (a card payment larger than was due...), with why (exit 1 when there are any)." };
+        var list = new Command("list", "List invoices.") { status, period, client, json, notExportable, review };
         list.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
         {
             InvoiceStatus? wanted = parse.GetValue(status) is { } s
@@ -35,7 +37,7 @@ internal static class InvoiceCommands
             }
             var invoices = await ListAsync(services.GetRequiredService<ReportQueries>(), new InvoiceFilter(Status: wanted,
                 ClientId: parse.GetValue(client), PeriodFrom: parse.GetValue(period), PeriodTo: parse.GetValue(period),
-                Exportable: parse.GetValue(notExportable) ? false : null), ct);
+                Exportable: parse.GetValue(notExportable) ? false : null, Review: parse.GetValue(review) ? true : null), ct);
             if (parse.GetValue(json))
             {
                 Output.WriteJson(environment.Out, invoices.Select(i => new
@@ -61,7 +63,13 @@ internal static class InvoiceCommands
                     Status = TextEnum.ToText(i.Status, TextCase.Upper),
                     i.DueDate,
                     i.Reconciled,
+                    i.ReviewReason,
                 }));
+            }
+            else if (parse.GetValue(review))
+            {
+                Output.WriteTable(environment.Out, ["number", "client", "period", "total", "cur", "review"], invoices.Select(i => (IReadOnlyList<string>)
+                    [i.Number ?? "", i.ClientId, i.Period, Amount(i.Total), i.Currency, i.ReviewReason ?? ""]));
             }
             else if (parse.GetValue(notExportable))
             {
@@ -73,7 +81,7 @@ internal static class InvoiceCommands
                 WriteTable(environment.Out, invoices);
             }
             // A script (or an operator before the e-Factura deadline) can tell from the exit code that something waits.
-            return parse.GetValue(notExportable) && invoices.Count > 0 ? ExitCodes.Failure : ExitCodes.Success;
+            return (parse.GetValue(notExportable) || parse.GetValue(review)) && invoices.Count > 0 ? ExitCodes.Failure : ExitCodes.Success;
         }));
         var number = new Argument<string>("number") { Description = "The invoice number, e.g. VAI-2025-000001." };
         var output = new Option<FileInfo>("--out") { Description = "The file to write the PDF to.", Required = true };

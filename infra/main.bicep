@@ -125,6 +125,17 @@ param smtpLogin bool = false
 @description('SMTP password (used when smtpLogin). Empty keeps the Key Vault secret as it is.')
 param smtpPassword string = ''
 
+@description('Whether card payments through Stripe are on: then Stripe:SecretKey and Stripe:WebhookSecrets:0 are the Key Vault secrets stripe-secret-key and stripe-webhook-secret (both must exist before the app starts), and appSettings sets Stripe__SuccessUrl, Stripe__CancelUrl and Stripe__PayLinkBaseUrl.')
+param stripeEnabled bool = false
+
+@secure()
+@description('Stripe secret (sk_...) or restricted (rk_...) API key (used when stripeEnabled). Empty keeps the Key Vault secret as it is.')
+param stripeSecretKey string = ''
+
+@secure()
+@description('Signing secret (whsec_...) of the Stripe webhook endpoint (used when stripeEnabled). Empty keeps the Key Vault secret as it is.')
+param stripeWebhookSecret string = ''
+
 @description('Principal that runs scripts/deploy (uploads releases); empty to grant Storage Blob Data Contributor yourself.')
 param deployerPrincipalId string = ''
 
@@ -162,6 +173,8 @@ var secretNames = {
   vapiWebhookSecret: 'vapi-webhook-secret'
   vapiApiKey: 'vapi-api-key'
   smtpPassword: 'smtp-password'
+  stripeSecretKey: 'stripe-secret-key'
+  stripeWebhookSecret: 'stripe-webhook-secret'
 }
 
 // ---------- Modules ----------
@@ -237,6 +250,8 @@ module vault 'modules/keyvault.bicep' = {
       '${secretNames.vapiWebhookSecret}': vapiWebhookSecret
       '${secretNames.vapiApiKey}': vapiApiKey
       '${secretNames.smtpPassword}': smtpPassword
+      '${secretNames.stripeSecretKey}': stripeSecretKey
+      '${secretNames.stripeWebhookSecret}': stripeWebhookSecret
     }
   }
 }
@@ -308,6 +323,13 @@ module app 'modules/function-app.bicep' = {
       },
       // Only with a login: an unresolved reference would stop start-up (Billing.Functions refuses it by name).
       smtpLogin ? { Smtp__Password: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=${secretNames.smtpPassword})' } : {},
+      // Only with card payments on: Stripe stays off (pay links 404) while Stripe__SecretKey is unset.
+      stripeEnabled
+        ? {
+            Stripe__SecretKey: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=${secretNames.stripeSecretKey})'
+            Stripe__WebhookSecrets__0: '@Microsoft.KeyVault(VaultName=${vault.outputs.name};SecretName=${secretNames.stripeWebhookSecret})'
+          }
+        : {},
       appSettings
     )
   }

@@ -162,6 +162,29 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
         return true;
     }
 
+    /// <summary>An operator has looked at the invoice: its <c>reviewReason</c> is cleared (audited). False when it does not exist.</summary>
+    public async Task<bool> ClearReviewAsync(Guid invoiceId, Actor actor, CancellationToken ct)
+    {
+        await using var transaction = await OwnTransactionAsync(ct);
+        var invoice = await LockInvoiceAsync(invoiceId, ct);
+        if (invoice is null)
+        {
+            return false;
+        }
+        if (invoice.ReviewReason is { } before)
+        {
+            invoice.ReviewReason = null;
+            audit.Record(actor, AuditEntities.Invoice, invoice.Id.ToString(), new { ReviewReason = before }, new { ReviewReason = (string?)null },
+                "reviewed", invoice.ClientId, invoice.Id);
+            await db.SaveChangesAsync(ct);
+        }
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
+        }
+        return true;
+    }
+
     /// <summary>PATCH: PENDING → COMPLETED (money counts from now, with the overpayment rule) or FAILED; anything else is a conflict.</summary>
     public async Task<Result> ChangeStatusAsync(Guid paymentId, PaymentStatus status, string? reason, DateTimeOffset? paidAt, Actor actor,
         CancellationToken ct)

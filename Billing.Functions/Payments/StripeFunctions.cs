@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using Billing.Domain.Access;
+using Billing.Domain.Audit;
 using Billing.Domain.Data;
 using Billing.Domain.Invoicing;
 using Billing.Domain.Payments;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,13 +18,23 @@ namespace Billing.Functions.Payments;
 /// configured: all answer 404.
 /// </summary>
 public sealed class StripeFunctions(StripePayLinks payLinks, ReportQueries reports, CallerResolver callers, DatabaseWorkGate gate,
-    IOptions<StripeOptions> options, StripeWebhookHandler webhook,
-    ILogger<StripeFunctions> logger)
+    IOptions<StripeOptions> options, StripeWebhookHandler webhook, BillingDbContext db, PaymentService payments, ILogger<StripeFunctions> logger)
 {
     public sealed record CheckoutLinkView(Guid InvoiceId, string? Number, string Status, string AmountDue, string Currency, string PayLink);
 
     /// <summary>What the webhook did with an event: <see cref="Stored"/> false for types it does not handle or payments not ours.</summary>
     public sealed record StripeWebhookAck(string EventId, string Type, bool Stored, string? State, string? Detail, bool Replayed);
+
+    /// <summary>A stored Stripe event as operators see it (its payload stays in the database).</summary>
+    public sealed record StripeEventView(string Id, string Type, string ObjectId, string? PaymentIntentId, Guid? InvoiceId, string State,
+        string? Detail, string StripeCreatedAt, string ReceivedAt, string UpdatedAt)
+    {
+        public static StripeEventView From(StripeEvent e) => new(e.Id, e.Type, e.ObjectId, e.PaymentIntentId, e.InvoiceId,
+            TextEnum.ToText(e.State, TextCase.Upper), e.Detail, Formats.Instant(e.StripeCreatedAt), Formats.Instant(e.ReceivedAt),
+            Formats.Instant(e.UpdatedAt));
+    }
+
+    public const int MaxEventsListed = 500;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -142,6 +154,44 @@ public sealed class StripeFunctions(StripePayLinks payLinks, ReportQueries repor
             var invoice = visible.Invoice;
             return TypedResults.Ok(new CheckoutLinkView(invoiceId, invoice.Number, TextEnum.ToText(invoice.Status, TextCase.Upper),
                 invoice.AmountDue.ToString("0.00", CultureInfo.InvariantCulture), invoice.Currency, link));
+        }, ct);
+
+    /// <summary>The Stripe events stored, newest first (admin): <c>state=WAITING</c> refunds waiting for their payment,
+    /// <c>state=REVIEW</c> money that needs a person.</summary>
+    [Function(nameof(ListStripeEvents))]
+    public Task<IResult> ListStripeEvents(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "stripe/events")] HttpRequest request, CancellationToken ct) =>
+        callers.QueryAsync(request, Access.Admin, ["state", "invoiceId", "limit"], (_, q) =>
+        {
+            var state = q.Enum<StripeEventState>("state", TextCase.Upper);
+            var invoiceText = q.Text("invoiceId", 36);
+            Guid? invoiceId = Guid.TryParse(invoiceText, out var parsed) ? parsed : null;
+            q.Check(invoiceText is null || invoiceId is not null, "invoiceId", "Expected an invoice id (a UUID).");
+            var limit = q.Int("limit", 100, 1, MaxEventsListed);
+            return q.RespondAsync(async () =>
+            {
+                var events = db.StripeEvents.AsNoTracking();
+                if (state is { } s)
+                {
+                    events = events.Where(e => e.State == s);
+                }
+                if (invoiceId is not null)
+                {
+                    events = events.Where(e => e.InvoiceId == invoiceId);
+                }
+                var rows = await events.OrderByDescending(e => e.ReceivedAt).ThenByDescending(e => e.Id).Take(limit).ToListAsync(ct);
+                return q.List(rows.Select(StripeEventView.From).ToList(), null);
+            });
+        }, ct);
+
+    /// <summary>An operator has looked at an invoice flagged for review (admin): its <c>reviewReason</c> is cleared, audited.</summary>
+    [Function(nameof(ClearInvoiceReview))]
+    public Task<IResult> ClearInvoiceReview(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "invoices/{id}/review")] HttpRequest request, string id, CancellationToken ct) =>
+        callers.HandleAsync(request, Access.Admin, async caller =>
+        {
+            var found = Guid.TryParse(id, out var invoiceId) && await payments.ClearReviewAsync(invoiceId, Actor.For(caller), ct);
+            return found ? TypedResults.NoContent() : Problems.NotFound($"No invoice '{id}'.");
         }, ct);
 
     /// <summary>The page a paid or cancelled invoice's link shows, in the invoice's language.</summary>

@@ -45,6 +45,8 @@ public sealed class FunctionsMetadataTests
         ["PayInvoice"] = ("httpTrigger", "get", "pay/{token}"),
         ["GetCheckoutLink"] = ("httpTrigger", "post", "invoices/{id}/checkout"),
         ["StripeWebhook"] = ("httpTrigger", "post", "stripe/webhook"),
+        ["ListStripeEvents"] = ("httpTrigger", "get", "stripe/events"),
+        ["ClearInvoiceReview"] = ("httpTrigger", "delete", "invoices/{id}/review"),
         ["ListClients"] = ("httpTrigger", "get", "clients"),
         ["GetClient"] = ("httpTrigger", "get", "clients/{clientId}"),
         ["ListClientTerms"] = ("httpTrigger", "get", "clients/{clientId}/terms"),

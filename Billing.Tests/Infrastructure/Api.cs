@@ -40,6 +40,8 @@ public sealed class Api(IServiceProvider services)
         new("GET", "/api/invoices/{id}/efactura.xml", "GetInvoiceEFactura",
             (s, r, v) => Function<EFacturaFunctions>(s).GetInvoiceEFactura(r, v["id"], default)),
         new("POST", "/api/invoices/{id}/checkout", "GetCheckoutLink", (s, r, v) => Function<StripeFunctions>(s).GetCheckoutLink(r, v["id"], default)),
+        new("DELETE", "/api/invoices/{id}/review", "ClearInvoiceReview", (s, r, v) => Function<StripeFunctions>(s).ClearInvoiceReview(r, v["id"], default)),
+        new("GET", "/api/stripe/events", "ListStripeEvents", (s, r, _) => Function<StripeFunctions>(s).ListStripeEvents(r, default)),
         new("GET", "/api/clients/{clientId}/invoices", "ListClientInvoices",
             (s, r, v) => Function<InvoiceFunctions>(s).ListClientInvoices(r, v["clientId"], default)),
         new("GET", "/api/clients/{clientId}/usage/current", "GetCurrentUsage",

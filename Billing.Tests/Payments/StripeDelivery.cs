@@ -107,10 +107,13 @@ public static class StripeDelivery
     public static Task<HttpTesting.Response> DeliverAsync(PaymentWorld world, StripeEventBody body) =>
         SendAsync(world, body.Body, Sign(body.Body, StripeTesting.WebhookSecret, world.Scenario.Clock.GetUtcNow()));
 
-    public static async Task<HttpTesting.Response> SendAsync(PaymentWorld world, string body, string? signature,
+    public static Task<HttpTesting.Response> SendAsync(PaymentWorld world, string body, string? signature,
+        Dictionary<string, string>? headers = null) => SendAsync(world.Scenario.Services, body, signature, headers);
+
+    public static async Task<HttpTesting.Response> SendAsync(IServiceProvider services, string body, string? signature,
         Dictionary<string, string>? headers = null)
     {
-        await using var scope = world.Scenario.Services.CreateAsyncScope();
+        await using var scope = services.CreateAsyncScope();
         var function = ActivatorUtilities.CreateInstance<StripeFunctions>(scope.ServiceProvider);
         var all = new Dictionary<string, string>(headers ?? []);
         if (signature is not null)

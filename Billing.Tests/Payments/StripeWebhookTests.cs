@@ -300,6 +300,111 @@ public sealed class StripeWebhookTests(TestDatabase database) : IClassFixture<Te
     }
 
     [Fact]
+    public async Task Two_sessions_paid_the_later_payment_is_all_credit_and_an_operator_clears_the_review()
+    {
+        var stripe = new FakeStripe();
+        await using var world = await StripeTesting.WorldAsync(database, stripe);
+        var invoice = await world.InvoiceAsync("stripe_two", fee: 1000m);
+        // One device opened a session for 1000; a transfer of 400 makes the next click open one for 600.
+        var first = (await StripePayLinkTests.OpenAsync(world, invoice.PayToken!)).Headers.Location.ToString().Split('/')[^1];
+        Assert.Equal(201, (await world.PayAsync(invoice.Id, """{"amount":400,"method":"transfer","transactionId":"stripe-two-1"}""")).Status);
+        var second = (await StripePayLinkTests.OpenAsync(world, invoice.PayToken!)).Headers.Location.ToString().Split('/')[^1];
+        Assert.Equal(60_000L, stripe.Created[^1].AmountMinor);
+
+        // The payer on the second device pays 600, then the first device's 1000 goes through before Stripe expired it.
+        Assert.Equal("APPLIED", (await DeliverAsync(world, Session(invoice, "pi_two_b", 60_000).ObjectId(second))).Json.GetProperty("state").GetString());
+        Assert.Null((await world.ReloadAsync(invoice.Id)).ReviewReason);
+        Assert.Equal("APPLIED", (await DeliverAsync(world, Session(invoice, "pi_two_a", 100_000).ObjectId(first))).Json.GetProperty("state").GetString());
+        var paid = await world.ReloadAsync(invoice.Id);
+        Assert.Equal((InvoiceStatus.Paid, 0m, "1000.00 RON paid (pi_two_a) when 0.00 RON was due: 1000.00 RON became client credit."),
+            (paid.Status, paid.AmountDue, paid.ReviewReason));
+        await using (var db = database.CreateContext())
+        {
+            Assert.Equal([CheckoutSessionStatus.Complete, CheckoutSessionStatus.Complete],
+                await db.StripeCheckoutSessions.Where(s => s.InvoiceId == invoice.Id).Select(s => s.Status).ToListAsync());
+        }
+
+        // The operator's CLI lists it (exit 1 while any waits), then nothing once cleared.
+        var cli = new Cli.CliRunner(database, world.Scenario.Clock);
+        var listed = await cli.RunAsync("invoices", "list", "--review", "--client", "stripe_two");
+        Assert.Equal(1, listed.ExitCode);
+        Assert.Contains("1000.00 RON became client credit", listed.Out);
+
+        // Looked at (the client keeps the credit, or the agency refunds it in Stripe): an admin clears the flag, audited.
+        Assert.Equal(204, (await world.SendAsync("DELETE", $"/api/invoices/{invoice.Id}/review")).Status);
+        Assert.Null((await world.ReloadAsync(invoice.Id)).ReviewReason);
+        Assert.Equal(204, (await world.SendAsync("DELETE", $"/api/invoices/{invoice.Id}/review")).Status);
+        Assert.Equal(404, (await world.SendAsync("DELETE", $"/api/invoices/{Guid.NewGuid()}/review")).Status);
+        var history = (await world.SendAsync("GET", $"/api/invoices/{invoice.Id}/history")).Json.GetProperty("items").EnumerateArray().ToList();
+        Assert.Single(history, h => h.GetProperty("action").GetString() == "reviewed");
+        Assert.DoesNotContain((await world.SendAsync("GET", "/api/invoices?review=true")).Json.GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("id").GetGuid() == invoice.Id);
+        Assert.Equal(0, (await cli.RunAsync("invoices", "list", "--review", "--client", "stripe_two")).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_session_still_open_when_a_card_payment_settles_the_invoice_is_expired_through_the_outbox()
+    {
+        var stripe = new FakeStripe();
+        await using var world = await StripeTesting.WorldAsync(database, stripe);
+        var invoice = await world.InvoiceAsync("stripe_expire", fee: 700m);
+        var open = (await StripePayLinkTests.OpenAsync(world, invoice.PayToken!)).Headers.Location.ToString().Split('/')[^1];
+        // Paid through a session created elsewhere (an operator's): ours is left open, and must not take the money again.
+        await DeliverAsync(world, Session(invoice, "pi_expire", 70_000));
+        await using (var scope = world.Scenario.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<Billing.Domain.Outbox.OutboxDispatcher>().RunAsync(default);
+        }
+        Assert.Equal([open], stripe.Expired);
+        await using var db = database.CreateContext();
+        Assert.Equal(CheckoutSessionStatus.Expired, (await db.StripeCheckoutSessions.SingleAsync(s => s.Id == open)).Status);
+    }
+
+    [Fact]
+    public async Task A_refund_the_rules_cannot_record_or_one_stripe_reports_failed_later_flags_the_invoice_and_is_listed_for_review()
+    {
+        await using var world = await StripeTesting.WorldAsync(database, new FakeStripe());
+        var invoice = await world.InvoiceAsync("stripe_refund_review", fee: 500m);
+        await DeliverAsync(world, Succeeded(invoice, "pi_review", 50_000));
+
+        var tooMuch = await DeliverAsync(world, Refund("pi_review", "re_review_big", 60_000));
+        Assert.Equal("REVIEW", tooMuch.Json.GetProperty("state").GetString());
+        Assert.Contains("Only 500", tooMuch.Json.GetProperty("detail").GetString());
+        Assert.DoesNotContain(await PaymentsOfAsync(invoice.Id), p => p.RefundOf is not null);
+        Assert.Contains("re_review_big", (await world.ReloadAsync(invoice.Id)).ReviewReason);
+
+        Assert.Equal("APPLIED", (await DeliverAsync(world, Refund("pi_review", "re_review_1", 10_000))).Json.GetProperty("state").GetString());
+        var failed = await DeliverAsync(world, Refund("pi_review", "re_review_1", 10_000, status: "failed", eventId: "evt_re_review_1_failed")
+            .Set(e => e["type"] = "refund.updated"));
+        Assert.Equal("REVIEW", failed.Json.GetProperty("state").GetString());
+        Assert.Contains("the money came back", (await world.ReloadAsync(invoice.Id)).ReviewReason);
+
+        var waiting = await DeliverAsync(world, Refund("pi_review_never", "re_review_orphan", 1_000));
+        var review = (await world.SendAsync("GET", $"/api/stripe/events?state=REVIEW&invoiceId={invoice.Id}")).Json.GetProperty("items");
+        Assert.Equal(["evt_re_review_1_failed", "evt_re_review_big"], review.EnumerateArray().Select(e => e.GetProperty("id").GetString()).Order());
+        var listed = (await world.SendAsync("GET", "/api/stripe/events?state=WAITING")).Json.GetProperty("items").EnumerateArray();
+        Assert.Contains(listed, e => e.GetProperty("id").GetString() == "evt_re_review_orphan"
+            && e.GetProperty("paymentIntentId").GetString() == "pi_review_never");
+        Assert.Equal(400, (await world.SendAsync("GET", "/api/stripe/events?state=LOST")).Status);
+        Assert.Equal("WAITING", waiting.Json.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task With_the_database_down_a_signed_event_gets_503_with_retry_after_so_stripe_delivers_it_again()
+    {
+        await using var world = await StripeTesting.WorldAsync(database, new FakeStripe());
+        var invoice = await world.InvoiceAsync("stripe_down", fee: 100m);
+        var settings = StripeTesting.Settings;
+        settings["ConnectionStrings:Billing"] = "Host=127.0.0.1;Port=1;Database=billing;Username=x;Password=y;Timeout=2";
+        await using var down = database.CreateServices(world.Scenario.Clock, settings);
+        var body = Succeeded(invoice, "pi_down", 10_000).Body;
+        var answer = await SendAsync(down, body, Sign(body, StripeTesting.WebhookSecret, world.Scenario.Clock.GetUtcNow()));
+        Assert.Equal(503, answer.Status);
+        Assert.False(string.IsNullOrEmpty(answer.Headers.RetryAfter.ToString()));
+        Assert.Empty(await PaymentsOfAsync(invoice.Id));
+    }
+
+    [Fact]
     public async Task Unknown_events_and_payments_of_no_invoice_of_ours_get_200_and_write_nothing()
     {
         await using var world = await StripeTesting.WorldAsync(database, new FakeStripe());

@@ -173,6 +173,8 @@ public sealed class TenantIsolationTests(TestDatabase database) : IClassFixture<
         ("GET", $"/api/invoices/{invoiceId}/pdf", null),
         ("GET", $"/api/invoices/{invoiceId}/efactura.xml", null),
         ("POST", $"/api/invoices/{invoiceId}/checkout", null),
+        ("DELETE", $"/api/invoices/{invoiceId}/review", null),
+        ("GET", "/api/stripe/events", null),
         ("GET", $"/api/invoices/{invoiceId}/history", null),
         ("GET", $"/api/clients/{clientId}/history", null),
         ("GET", $"/api/clients/{clientId}/invoices", null),
