@@ -97,6 +97,7 @@ public sealed class Sql
         var t when t == typeof(Guid) => NpgsqlDbType.Uuid,
         var t when t == typeof(byte[]) => NpgsqlDbType.Bytea,
         var t when t == typeof(long[]) => NpgsqlDbType.Array | NpgsqlDbType.Bigint,
+        var t when t == typeof(string[]) => NpgsqlDbType.Array | NpgsqlDbType.Text,
         var t => throw new ArgumentException($"No PostgreSQL type for a null {t.Name}; add it here.", nameof(T)),
     };
 }

@@ -133,7 +133,7 @@ public sealed class BillingCycle(
         }
     }
 
-    /// <summary>Overdue marking in one statement; if it fails on data, client by client.</summary>
+    /// <summary>Overdue marking in one statement; if it fails on data, in parts down to single clients.</summary>
     private async Task<int> MarkOverdueAsync(DateTimeOffset asOf, CycleFailures failures, CancellationToken ct)
     {
         try
@@ -142,14 +142,9 @@ public sealed class BillingCycle(
         }
         catch (Exception e) when (ClientIsolation.IsDataFailure(e, ct))
         {
-            logger.LogWarning("Overdue marking failed for the batch ({Reason}); marking client by client", ClientFailures.Describe(e));
-            var marked = 0;
-            foreach (var clientId in await overdueInvoices.ClientsAsync(asOf, ct))
-            {
-                marked += (await ClientIsolation.EachAsync([clientId], _ => overdueInvoices.MarkAsync(asOf, ct, clientId),
-                    (_, error) => failures.Add(clientId, CycleSteps.Overdue, null, error), db.ChangeTracker.Clear, ct)).Sum();
-            }
-            return marked;
+            logger.LogWarning("Overdue marking failed ({Reason}); marking in parts", ClientFailures.Describe(e));
+            return (await ClientIsolation.EachAsync(await overdueInvoices.ClientsAsync(asOf, ct), clients => overdueInvoices.MarkAsync(asOf, ct, clients),
+                (clientId, error) => failures.Add(clientId, CycleSteps.Overdue, null, error), db.ChangeTracker.Clear, ct)).Sum();
         }
     }
 

@@ -36,8 +36,9 @@ public sealed class CycleFailures
 
 /// <summary>
 /// Per-client isolation of a set-based step (docs/decisions/0021): the work runs for a set of clients at once; when it
-/// fails on data (anything <see cref="DatabaseFaults"/> does not call unavailable), it runs again client by client in
-/// the same run, and only the clients that fail alone are reported. Serialization failures and deadlocks are retried a
+/// fails on data (anything <see cref="DatabaseFaults"/> does not call unavailable), it runs again in the same run for
+/// each half of the set, halving the failing parts down to single clients, and only the clients that fail alone are
+/// reported. Serialization failures and deadlocks are retried a
 /// few times first; the database being unavailable stops the run.
 /// </summary>
 public static class ClientIsolation
@@ -68,11 +69,11 @@ public static class ClientIsolation
                 failed(clients[0], e);
                 return [];
             }
-            var results = new List<T>();
-            foreach (var client in clients)
-            {
-                results.AddRange(await EachAsync([client], work, failed, reset, ct));
-            }
+            // Halves, not one by one: a batch of 20,000 with one bad client costs about 2 log2(20,000) = 30 smaller
+            // batches, not 20,000 transactions, and every client that fails stands alone in the end.
+            var half = clients.Count / 2;
+            var results = await EachAsync(clients.Take(half).ToList(), work, failed, reset, ct);
+            results.AddRange(await EachAsync(clients.Skip(half).ToList(), work, failed, reset, ct));
             return results;
         }
     }

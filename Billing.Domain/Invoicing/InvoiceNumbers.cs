@@ -54,7 +54,7 @@ public sealed class InvoiceNumbers(BillingDbContext db, IOptions<BillingOptions>
 
     /// <summary>Moves the series past the numbers the insert used. It numbered every period it selected, so a row then
     /// skipped by ON CONFLICT (an invoice inserted outside the cycle meanwhile) leaves a number below the highest one
-    /// unused: a gap. The batch then fails and rolls back, and the cycle retries its clients one by one.</summary>
+    /// unused: a gap. The batch then fails and rolls back, and the cycle retries it in parts (docs/decisions/0021).</summary>
     public async Task AdvanceAsync(Block numbers, IReadOnlyList<string> used, CancellationToken ct)
     {
         var values = used.Select(n => long.Parse(n.AsSpan(numbers.Prefix.Length), CultureInfo.InvariantCulture)).Order().ToList();

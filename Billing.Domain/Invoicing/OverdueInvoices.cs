@@ -10,20 +10,20 @@ namespace Billing.Domain.Invoicing;
 /// </summary>
 public sealed class OverdueInvoices(BillingDbContext db, TimeProvider clock)
 {
-    /// <summary>The clients with invoices to mark overdue as of <paramref name="asOf"/> (to mark them one by one when
+    /// <summary>The clients with invoices to mark overdue as of <paramref name="asOf"/> (to mark them in parts when
     /// marking them all at once failed on one's data).</summary>
     public Task<List<string>> ClientsAsync(DateTimeOffset asOf, CancellationToken ct) => new Sql("""
         SELECT DISTINCT f."clientId" FROM "Factura" f
         WHERE f."status" = 'PENDING' AND f."dueDate" < (@as_of AT TIME ZONE @issuer_zone)::date ORDER BY 1
         """).With("as_of", asOf).With("issuer_zone", IssuerCalendar.ZoneId).ListAsync(db, r => r.GetString(0), ct);
 
-    /// <summary>Marks every invoice (of <paramref name="clientId"/>, or of all clients) overdue as of <paramref name="asOf"/>;
+    /// <summary>Marks every invoice (of <paramref name="clients"/>, or of all clients) overdue as of <paramref name="asOf"/>;
     /// returns how many changed.</summary>
-    public Task<int> MarkAsync(DateTimeOffset asOf, CancellationToken ct, string? clientId = null) => new Sql("""
+    public Task<int> MarkAsync(DateTimeOffset asOf, CancellationToken ct, IReadOnlyCollection<string>? clients = null) => new Sql("""
         WITH overdue AS (
             UPDATE "Factura" f SET "status" = 'OVERDUE'
             WHERE f."status" = 'PENDING' AND f."dueDate" < (@as_of AT TIME ZONE @issuer_zone)::date
-              AND (@client_id::text IS NULL OR f."clientId" = @client_id)
+              AND (@client_ids::text[] IS NULL OR f."clientId" = ANY(@client_ids))
             RETURNING f."id", f."clientId", f."dueDate"
         )
         INSERT INTO "AuditLog" ("occurredAt", "actor", "entity", "entityId", "action", "clientId", "invoiceId", "before", "after", "reason")
@@ -31,5 +31,5 @@ public sealed class OverdueInvoices(BillingDbContext db, TimeProvider clock)
                '{"status":"Pending"}'::jsonb, '{"status":"Overdue"}'::jsonb, 'Due date ' || to_char(o."dueDate", 'YYYY-MM-DD') || ' has passed.'
         FROM overdue o
         """).With("as_of", asOf).With("issuer_zone", IssuerCalendar.ZoneId).With("now", clock.GetUtcNow()).With("actor", Actor.System.Name).With("entity", AuditEntities.Invoice)
-        .With("client_id", clientId).ExecuteAsync(db, ct);
+        .With("client_ids", clients?.ToArray()).ExecuteAsync(db, ct);
 }

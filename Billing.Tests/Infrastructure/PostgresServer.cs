@@ -11,18 +11,24 @@ namespace Billing.Tests.Infrastructure;
 /// <summary>
 /// The real PostgreSQL server of a test run: the project's local cluster (started by scripts/local-postgres.sh),
 /// or the server named by <c>BILLING_TEST_SERVER</c>. Once per run it migrates a template database, which every
-/// test class clones (<see cref="TestDatabase"/>); so every run also tests the migrations.
+/// test class clones (<see cref="TestDatabase"/>); so every run also tests the migrations. A subclass names another
+/// cluster of the same script (<see cref="Cluster"/>: <c>BILLING_PG_CLUSTER</c>), for tests that restart or exhaust it.
 /// </summary>
-public sealed class PostgresServer : IAsyncLifetime
+public class PostgresServer : IAsyncLifetime
 {
     private static readonly string RunId = $"{DateTime.UtcNow:yyyyMMddHHmmss}_{Environment.ProcessId}";
 
     public string AdminConnectionString { get; private set; } = "";
     public string TemplateName { get; } = $"billing_tpl_{RunId}";
 
+    /// <summary>The script's cluster name, or null for the shared one (which BILLING_TEST_SERVER may replace).</summary>
+    public virtual string? Cluster => null;
+
     public async ValueTask InitializeAsync()
     {
-        var server = Environment.GetEnvironmentVariable("BILLING_TEST_SERVER") ?? await StartLocalClusterAsync();
+        var server = Cluster is null
+            ? Environment.GetEnvironmentVariable("BILLING_TEST_SERVER") ?? await LocalClusterAsync(null)
+            : await LocalClusterAsync(Cluster);
         AdminConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString;
 
         try
@@ -43,7 +49,7 @@ public sealed class PostgresServer : IAsyncLifetime
         NpgsqlConnection.ClearAllPools();
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
         await ExecuteAsync($"DROP DATABASE IF EXISTS \"{TemplateName}\" WITH (FORCE)");
@@ -84,14 +90,20 @@ public sealed class PostgresServer : IAsyncLifetime
         }
     }
 
-    private static async Task<string> StartLocalClusterAsync()
+    /// <summary>Runs scripts/local-postgres.sh (start, or another of its commands) for a cluster; returns what it printed.</summary>
+    public static async Task<string> LocalClusterAsync(string? cluster, params string[] arguments)
     {
         var script = RepositoryRoot.Combine("scripts", "local-postgres.sh");
-        using var process = Process.Start(new ProcessStartInfo("bash", [script])
+        var start = new ProcessStartInfo("bash", [script, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("Could not start " + script);
+        };
+        if (cluster is not null)
+        {
+            start.Environment["BILLING_PG_CLUSTER"] = cluster;
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + script);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();

@@ -73,7 +73,7 @@ public sealed class InvoiceNumberingTests(TestDatabase database) : IClassFixture
     }
 
     [Fact]
-    public async Task An_invoice_inserted_outside_the_cycle_during_a_run_rolls_the_batch_back_and_its_clients_are_issued_one_by_one_without_a_gap()
+    public async Task An_invoice_inserted_outside_the_cycle_during_a_run_rolls_the_batch_back_and_its_clients_are_issued_in_parts_without_a_gap()
     {
         await using var scenario = new BillingScenario(database, new() { ["Billing:InvoiceSeries"] = "GAP" });
         await scenario.ClientAsync("gap_a", billingStart: new DateOnly(2027, 1, 1));
@@ -101,7 +101,7 @@ public sealed class InvoiceNumberingTests(TestDatabase database) : IClassFixture
         await WaitForWaiterOnAsync(manual, transaction);
         await transaction.CommitAsync();
 
-        // The batch would have left a gap, so it rolled back and took no number; the run retried its clients one by one
+        // The batch would have left a gap, so it rolled back and took no number; the run retried its clients in parts
         // in the same run (docs/decisions/0021): numbered from 1 without a gap, the hand-made invoice skipped, nobody failed.
         var retried = await run;
         Assert.Empty(retried.Failures);

@@ -1,0 +1,142 @@
+using Billing.Domain.Data;
+using Billing.Tests.Infrastructure;
+using Billing.Tests.Invoicing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace Billing.Tests.Reliability;
+
+/// <summary>
+/// Kill mid-request, deterministically: a session holds a lock the work waits on, the test finds the waiting backend
+/// and terminates it (<c>pg_terminate_backend</c>, 57P01, as an administrator or a failover would). The webhook answers
+/// 503 with Retry-After and stores nothing; its redelivery stores one row. The cycle stops with nothing half-written and
+/// its rerun numbers without a gap.
+/// </summary>
+[Collection(ReliabilityCollection.Name)]
+[Trait("Category", "Reliability")]
+public sealed class KillMidRequestTests(ReliabilityDatabase fixture) : IClassFixture<ReliabilityDatabase>
+{
+    private readonly TestDatabase _database = fixture.Database;
+
+    private async Task EnsureDrSerbanAsync()
+    {
+        await using var db = _database.CreateContext();
+        if (!await db.Clients.AnyAsync(c => c.ClientId == "dr_serban"))
+        {
+            db.Clients.Add(Fixtures.DrSerban());
+            await db.SaveChangesAsync();
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Terminates the backend that waits for a lock <paramref name="holder"/> holds (found by pg_blocking_pids).</summary>
+    private async Task TerminateWaiterAsync(NpgsqlConnection holder)
+    {
+        await using var watcher = await _database.OpenConnectionAsync();
+        await using var find = new NpgsqlCommand("""
+            SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND $1 = ANY(pg_blocking_pids(pid)) LIMIT 1
+            """, watcher);
+        find.Parameters.Add(new NpgsqlParameter<int> { TypedValue = holder.ProcessID });
+        for (var attempt = 0; attempt < 400; attempt++)
+        {
+            if (await find.ExecuteScalarAsync() is int pid)
+            {
+                await using var kill = new NpgsqlCommand("SELECT pg_terminate_backend($1)", watcher);
+                kill.Parameters.Add(new NpgsqlParameter<int> { TypedValue = pid });
+                Assert.True((bool)(await kill.ExecuteScalarAsync())!);
+                ReliabilityReport.Add("faults injected: pg_terminate_backend of a waiting backend", 1);
+                return;
+            }
+            await Task.Delay(25);
+        }
+        Assert.Fail($"No backend waited for a lock of backend {holder.ProcessID}.");
+    }
+
+    [Fact]
+    public async Task A_webhook_whose_backend_is_terminated_mid_insert_answers_503_and_its_redelivery_stores_one_row()
+    {
+        await EnsureDrSerbanAsync();
+        await using var services = _database.CreateServices(new FakeTimeProvider(new DateTimeOffset(2025, 11, 14, 9, 15, 0, TimeSpan.Zero)),
+            Webhook.Settings);
+        var rounds = ReliabilityReport.Full ? 10 : 1;
+        for (var round = 0; round < rounds; round++)
+        {
+            var callId = $"0000dead-0000-4000-8000-{round:D12}";
+            var body = Webhook.Report(callId);
+
+            await using (var holder = await _database.OpenConnectionAsync())
+            {
+                await using var holding = await holder.BeginTransactionAsync();
+                await ExecuteAsync(holder, """LOCK TABLE "UsageLog" IN SHARE MODE""");
+                var delivery = Task.Run(() => Webhook.PostAsync(services, body));
+                await TerminateWaiterAsync(holder);
+                var refused = await delivery;
+                ReliabilityReport.Add("webhook: deliveries sent", 1);
+
+                ReliabilityReport.Add("webhook: answered 503 + Retry-After while its backend was terminated", refused.Status == 503 ? 1 : 0);
+                ReliabilityReport.Add("unexpected 5xx (target 0)", refused.Status >= 500 && refused.Status != 503 ? 1 : 0);
+                Assert.Equal(503, refused.Status);
+                Assert.True(int.Parse(refused.Headers.RetryAfter.ToString(), System.Globalization.CultureInfo.InvariantCulture) > 0);
+                Assert.Equal("application/problem+json", refused.ContentType.Split(';')[0]);
+                await holding.RollbackAsync();
+            }
+
+            var redelivered = await Webhook.PostAsync(services, body);
+            var replayed = await Webhook.PostAsync(services, body);
+            ReliabilityReport.Add("webhook: deliveries sent", 2);
+
+            ReliabilityReport.Add("unexpected 5xx (target 0)", new[] { redelivered.Status, replayed.Status }.Count(status => status >= 500));
+            Assert.Equal((200, 200), (redelivered.Status, replayed.Status));
+            await using var db = _database.CreateContext();
+            var stored = await db.UsageLogs.CountAsync(u => u.CallId == callId);
+            ReliabilityReport.Add("webhook: deliveries acknowledged (2xx)", 2);
+            ReliabilityReport.Add("webhook: calls stored", stored);
+            ReliabilityReport.Add("webhook: duplicates (target 0)", Math.Max(0, stored - 1));
+            ReliabilityReport.Add("webhook: acknowledged calls lost (target 0)", stored == 0 ? 1 : 0);
+            Assert.Equal(1, stored);
+        }
+    }
+
+    [Fact]
+    public async Task A_cycle_whose_backend_is_terminated_while_it_waits_for_the_series_leaves_nothing_half_written()
+    {
+        await using var scenario = new BillingScenario(_database, new() { ["Billing:InvoiceSeries"] = "KIL" });
+        await scenario.ClientAsync("killed_a", billingStart: new DateOnly(2041, 1, 1));
+        await scenario.ClientAsync("killed_b", billingStart: new DateOnly(2041, 1, 1));
+        await scenario.CallAsync("killed_a", "2041-01-10T10:00:00Z", 60);
+
+        Exception? stopped;
+        await using (var holder = await _database.OpenConnectionAsync())
+        {
+            await using var holding = await holder.BeginTransactionAsync();
+            await ExecuteAsync(holder, """
+                INSERT INTO "InvoiceNumberSeries" ("series", "year", "nextNumber") VALUES ('KIL', 2041, 1)
+                ON CONFLICT ("series", "year") DO UPDATE SET "nextNumber" = "InvoiceNumberSeries"."nextNumber"
+                """);
+            var run = Task.Run(() => scenario.RunAsync("2041-02-01T12:00:00Z", clientId: null));
+            await TerminateWaiterAsync(holder);
+            stopped = await Record.ExceptionAsync(() => run);
+            await holding.CommitAsync();
+        }
+
+        Assert.NotNull(stopped);
+        Assert.True(DatabaseFaults.IsUnavailable(stopped), stopped.ToString()); // the CLI's exit 3, never "a client failed"
+        Assert.Empty(await scenario.InvoicesAsync("killed_a"));
+        Assert.Empty(await scenario.InvoicesAsync("killed_b"));
+
+        var rerun = await scenario.RunAsync("2041-02-01T13:00:00Z", clientId: null);
+
+        Assert.Empty(rerun.Failures);
+        Assert.Equal(Enumerable.Range(1, rerun.Invoices.Count).Select(n => $"KIL-2041-{n:D6}"), rerun.Invoices.Select(i => i.Number));
+        Assert.Equal(800.56m, Assert.Single(await scenario.InvoicesAsync("killed_a")).Total);
+        Assert.Single(await scenario.InvoicesAsync("killed_b"));
+        ReliabilityReport.Add("cycle: runs terminated mid-batch", 1);
+        ReliabilityReport.Add("cycle: partial invoices after a terminated run (target 0)", 0);
+    }
+}
