@@ -63,7 +63,7 @@ if [ ! -e "$data" ]; then
   if run test -x "$state" 2>/dev/null; then
     mkdir -p "$data"
   else
-    outside="/var/tmp/billing-postgres-$(printf '%s' "$repo" | sha256sum | cut -c1-12)"
+    outside="/var/tmp/billing-postgres-$(printf '%s' "$state" | sha256sum | cut -c1-12)" # one per cluster
     mkdir -p "$outside"
     ln -sfn "$outside" "$data"
     log "the repository is not reachable by the postgres user; data lives in $outside"
