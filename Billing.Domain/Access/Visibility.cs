@@ -20,6 +20,9 @@ public static class Visibility
     public static IQueryable<Payment> VisibleTo(this IQueryable<Payment> payments, Caller caller) =>
         caller.ReadsAllClients ? payments : payments.Where(p => p.Invoice!.ClientId == caller.ClientId);
 
+    public static IQueryable<Invoicing.CreditNotes.CreditNote> VisibleTo(this IQueryable<Invoicing.CreditNotes.CreditNote> notes, Caller caller) =>
+        caller.ReadsAllClients ? notes : notes.Where(n => n.ClientId == caller.ClientId);
+
     public static IQueryable<Client> VisibleTo(this IQueryable<Client> clients, Caller caller) =>
         caller.ReadsAllClients ? clients : clients.Where(c => c.ClientId == caller.ClientId);
 }

@@ -36,6 +36,7 @@ public sealed class BillingDbContext(DbContextOptions<BillingDbContext> options)
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<InvoicePdf> InvoicePdfs => Set<InvoicePdf>();
     public DbSet<EFactura.InvoiceEFactura> InvoiceEFacturas => Set<EFactura.InvoiceEFactura>();
+    public DbSet<Invoicing.CreditNotes.CreditNote> CreditNotes => Set<Invoicing.CreditNotes.CreditNote>();
     public DbSet<Issuer> Issuers => Set<Issuer>();
     public DbSet<Parties.InvoiceParty> InvoiceParties => Set<Parties.InvoiceParty>();
     public DbSet<InvoiceVatBreakdown> InvoiceVatBreakdowns => Set<InvoiceVatBreakdown>();

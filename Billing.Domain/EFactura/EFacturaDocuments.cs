@@ -74,7 +74,7 @@ public sealed class EFacturaDocuments(BillingDbContext db, TimeProvider clock, I
         {
             return 0;
         }
-        var periods = await OriginalPeriodsAsync(invoices, ct);
+        var periods = await OriginalPeriodsAsync(db, invoices, ct);
         var results = invoices.Select(i => Build(i, periods)).ToList();
 
         var now = clock.GetUtcNow();
@@ -136,7 +136,8 @@ public sealed class EFacturaDocuments(BillingDbContext db, TimeProvider clock, I
     }
 
     /// <summary>The bounds of the periods late-usage lines came from: the original invoice's.</summary>
-    private async Task<Dictionary<(string Client, string Period), (DateOnly, DateOnly)>> OriginalPeriodsAsync(List<Invoice> invoices, CancellationToken ct)
+    public static async Task<Dictionary<(string Client, string Period), (DateOnly, DateOnly)>> OriginalPeriodsAsync(BillingDbContext db,
+        IReadOnlyCollection<Invoice> invoices, CancellationToken ct)
     {
         var wanted = invoices.SelectMany(i => i.LateUsage.Select(l => (i.ClientId, l.OriginalPeriod))).Distinct().ToList();
         if (wanted.Count == 0)

@@ -82,14 +82,19 @@ public static class InvoiceUbl
 
     /// <summary>BG-23 from the stored breakdown: category O states no rate.</summary>
     public static IReadOnlyList<UblVatBreakdown> Breakdown(IEnumerable<InvoiceVatBreakdown> breakdown) =>
+        Breakdown(breakdown.Select(b => (b.Category, b.RatePercent, b.Net, b.Vat, b.ExemptionReasonCode, b.ExemptionReason)));
+
+    /// <summary>BG-23 of an invoice or a credit note, by category then rate (highest first).</summary>
+    public static IReadOnlyList<UblVatBreakdown> Breakdown(
+        IEnumerable<(string Category, decimal RatePercent, decimal Net, decimal Vat, string? Code, string? Reason)> breakdown) =>
         breakdown.OrderBy(b => b.Category, StringComparer.Ordinal).ThenByDescending(b => b.RatePercent).Select(b => new UblVatBreakdown
         {
             Category = b.Category,
             Rate = RateOf(b.Category, b.RatePercent),
             TaxableAmount = b.Net,
             TaxAmount = b.Vat,
-            ExemptionReasonCode = b.ExemptionReasonCode,
-            ExemptionReason = b.ExemptionReason,
+            ExemptionReasonCode = b.Code,
+            ExemptionReason = b.Reason,
         }).ToList();
 
     public static decimal? RateOf(string category, decimal? percent) => category == "O" ? null : percent ?? 0m;
@@ -135,7 +140,7 @@ public static class InvoiceUbl
             lines.Add(new UblLine
             {
                 Id = (lines.Count + 1).ToString(CultureInfo.InvariantCulture),
-                Name = $"Convorbiri din perioada {late.OriginalPeriod} înregistrate după facturarea ei",
+                Name = LateLine(late.OriginalPeriod),
                 Note = $"{Count(late.Calls)} apeluri, {Count(late.Minutes)} min",
                 Quantity = 1,
                 UnitCode = "C62",
@@ -150,7 +155,10 @@ public static class InvoiceUbl
         return lines;
     }
 
-    private static (DateOnly Start, DateOnly End) MonthOf(string period)
+    public static string LateLine(string period) => $"Convorbiri din perioada {period} înregistrate după facturarea ei";
+
+    /// <summary>A late line whose original invoice predates period bounds: its calendar month (half-open).</summary>
+    public static (DateOnly Start, DateOnly End) MonthOf(string period)
     {
         var first = DateOnly.ParseExact(period + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture);
         return (first, first.AddMonths(1));

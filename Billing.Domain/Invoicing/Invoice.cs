@@ -51,7 +51,9 @@ public sealed class Invoice
     public decimal AmountPaid { get; set; }
     /// <summary>Client credit consumed by this invoice ("creditApplied"): its UBL <c>PrepaidAmount</c>, never a negative line.</summary>
     public decimal CreditApplied { get; set; }
-    /// <summary>What is still to pay ("amountDue") = total − amountPaid − creditApplied, computed by the database; never below 0.</summary>
+    /// <summary>The total of the credit notes issued against this invoice ("creditedAmount"); equal to the total when it is CANCELLED by them.</summary>
+    public decimal CreditedAmount { get; set; }
+    /// <summary>What is still to pay ("amountDue") = total − creditedAmount − amountPaid − creditApplied, computed by the database; never below 0.</summary>
     public decimal AmountDue { get; private set; }
 
     public InvoiceStatus Status { get; set; } = InvoiceStatus.Pending;

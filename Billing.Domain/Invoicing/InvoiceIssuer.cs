@@ -69,7 +69,7 @@ public sealed class InvoiceIssuer(BillingDbContext db, NpgsqlDataSource dataSour
             CROSS JOIN LATERAL (SELECT {PeriodPricing.MinutesAmountSql("u.seconds", "d.included", "d.rate")} AS amount) m
             -- Periods another run invoiced since this one listed them; skipped here so they take no number.
             WHERE NOT EXISTS (SELECT 1 FROM "Factura" f WHERE f."clientId" = d.client_id AND f."perioada" = d.period)
-            ON CONFLICT ("clientId", "perioada") DO NOTHING
+            ON CONFLICT ("clientId", "perioada") WHERE "status" <> 'CANCELLED' DO NOTHING
             RETURNING "id", "clientId", "perioada", "number"
         ), {InvoiceEmail.OutboxCte("@issued_at")}
         SELECT "id", "clientId", "perioada", "number" FROM ins

@@ -73,6 +73,25 @@ public sealed class InvoiceNumbers(BillingDbContext db, IOptions<BillingOptions>
             UPDATE "InvoiceNumberSeries" SET "nextNumber" = @next WHERE "series" = @series AND "year" = @year
             """).With("series", numbers.Series).With("year", numbers.Year).With("next", values[^1] + 1).ExecuteAsync(db, ct);
     }
+
+    /// <summary>The credit note series beside the invoices': <c>VAI-CN</c> gives <c>VAI-CN-2026-000001</c>.</summary>
+    public string CreditNoteSeries => options.Value.InvoiceSeries + "-CN";
+
+    /// <summary>
+    /// The next credit note number for the year of issue. The series' row stays locked until the caller's transaction
+    /// ends, so concurrent notes take consecutive numbers and a note rolled back gives its number back: no gaps.
+    /// </summary>
+    public async Task<string> TakeCreditNoteNumberAsync(DateTimeOffset issuedAt, CancellationToken ct)
+    {
+        var year = issuedAt.UtcDateTime.Year;
+        var number = await new Sql("""
+            INSERT INTO "InvoiceNumberSeries" ("series", "year", "nextNumber") VALUES (@series, @year, 2)
+            ON CONFLICT ("series", "year") DO UPDATE SET "nextNumber" = "InvoiceNumberSeries"."nextNumber" + 1
+            RETURNING "nextNumber" - 1
+            """).With("series", CreditNoteSeries).With("year", year).ScalarAsync<long>(db, ct);
+        return Format($"{CreditNoteSeries}-{year.ToString(CultureInfo.InvariantCulture)}-", number);
+    }
+
     /// <summary>Sets the next number of an invoice series for a year; numbers are never reused, so it can only move forward.</summary>
     public async Task<bool> SetNextAsync(int year, long nextNumber, CancellationToken ct)
     {

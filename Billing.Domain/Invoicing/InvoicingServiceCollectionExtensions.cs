@@ -19,6 +19,8 @@ public static class InvoicingServiceCollectionExtensions
         services.AddScoped<Pdf.InvoiceDocuments>();
         services.AddScoped<Pdf.InvoicePdfs>();
         services.AddScoped<EFactura.EFacturaDocuments>();
+        services.AddScoped<CreditNotes.CreditNoteService>();
+        services.AddScoped<CreditNotes.InvoiceReissue>();
         services.AddScoped<InvoiceEmail>();
         services.AddScoped<Outbox.IOutboxHandler>(sp => sp.GetRequiredService<InvoiceEmail>());
         services.AddScoped<Clients.ClientService>();

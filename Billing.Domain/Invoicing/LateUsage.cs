@@ -96,17 +96,19 @@ internal static class LateUsage
         var clientIds = periods.Select(p => p.Due.Client.ClientId).Distinct().ToList();
         var keys = periods.Select(p => p.Period.Key).Distinct().ToList();
         var invoices = await db.Invoices.AsNoTracking().Where(i => clientIds.Contains(i.ClientId) && keys.Contains(i.Period))
-            .Select(i => new { i.ClientId, i.Period, i.IncludedMinutes, i.PricePerMinute, i.MinuteRounding, i.MinutesAmount })
+            .Select(i => new { i.ClientId, i.Period, i.IncludedMinutes, i.PricePerMinute, i.MinuteRounding, i.MinutesAmount, i.Status })
             .ToListAsync(ct);
         var lateBilled = await db.InvoiceLateUsage.AsNoTracking()
-            .Join(db.Invoices, l => l.InvoiceId, i => i.Id, (l, i) => new { i.ClientId, l.OriginalPeriod, l.Amount })
+            .Join(db.Invoices.Where(i => i.Status != InvoiceStatus.Cancelled), l => l.InvoiceId, i => i.Id, (l, i) => new { i.ClientId, l.OriginalPeriod, l.Amount })
             .Where(l => clientIds.Contains(l.ClientId) && keys.Contains(l.OriginalPeriod))
             .GroupBy(l => new { l.ClientId, l.OriginalPeriod }).Select(g => new { g.Key.ClientId, g.Key.OriginalPeriod, Amount = g.Sum(l => l.Amount) })
             .ToListAsync(ct);
         foreach (var p in periods)
         {
             var terms = p.Due.History.AtPeriodStart(p.Period.Start);
-            var invoice = invoices.SingleOrDefault(i => i.ClientId == p.Due.Client.ClientId && i.Period == p.Period.Key);
+            // A period credited in full may have its cancelled invoice and the one issued again: the latter counts.
+            var invoice = invoices.Where(i => i.ClientId == p.Due.Client.ClientId && i.Period == p.Period.Key)
+                .OrderBy(i => i.Status == InvoiceStatus.Cancelled).FirstOrDefault();
             p.Included = invoice?.IncludedMinutes ?? terms.IncludedMinutes;
             p.Rate = invoice?.PricePerMinute ?? terms.PricePerMinute;
             p.Rounding = invoice?.MinuteRounding ?? terms.MinuteRounding;

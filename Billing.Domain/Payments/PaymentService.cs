@@ -377,7 +377,7 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
     {
         var (paid, credit) = await MoneyOfAsync(invoice.Id, ct);
         // A cancelled invoice owes nothing: money it is paid anyway is all excess.
-        var due = invoice.Status == InvoiceStatus.Cancelled ? 0m : invoice.Total - paid - credit;
+        var due = invoice.Status == InvoiceStatus.Cancelled ? 0m : invoice.Total - invoice.CreditedAmount - paid - credit;
         var excess = amount - due;
         if (excess <= 0)
         {
@@ -391,16 +391,21 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
     }
 
     /// <summary>The one home of invoice money: recomputes amountPaid/creditApplied from the rows and moves the status with them.</summary>
-    private async Task SettleAsync(Invoice invoice, Actor actor, DateTimeOffset? paidAt, CancellationToken ct)
+    private async Task SettleAsync(Invoice invoice, Actor actor, DateTimeOffset? paidAt, CancellationToken ct, object? before = null)
     {
         // The sums read the rows, so what this change added is written (inside the transaction) first.
         await db.SaveChangesAsync(ct);
         var (paid, credit) = await MoneyOfAsync(invoice.Id, ct);
-        var before = new { invoice.Status, invoice.PaidAt, AmountDue = invoice.Total - invoice.AmountPaid - invoice.CreditApplied };
+        before ??= new { invoice.Status, invoice.PaidAt, AmountDue = invoice.Total - invoice.AmountPaid - invoice.CreditApplied - invoice.CreditedAmount };
         (invoice.AmountPaid, invoice.CreditApplied) = (paid, credit);
-        var due = invoice.Total - paid - credit;
+        // amountDue = total − credit notes − (completed payments − refunds − what became credit) − client credit consumed.
+        var due = invoice.Total - invoice.CreditedAmount - paid - credit;
         var status = invoice.Status;
-        if (due == 0 && status is InvoiceStatus.Pending or InvoiceStatus.Overdue)
+        if (invoice.CreditedAmount > 0 && invoice.CreditedAmount == invoice.Total && status != InvoiceStatus.Cancelled)
+        {
+            invoice.Status = InvoiceStatus.Cancelled;
+        }
+        else if (due == 0 && status is InvoiceStatus.Pending or InvoiceStatus.Overdue)
         {
             (invoice.Status, invoice.PaidAt) = (InvoiceStatus.Paid, paidAt ?? clock.GetUtcNow());
         }
@@ -415,6 +420,54 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
         }
         // Checkout Sessions for the old amount must not take it a second time.
         await StripeSessionExpiry.QueueIfStaleAsync(db, invoice, due, clock.GetUtcNow(), ct);
+    }
+
+    /// <summary>
+    /// After a credit note raised the invoice's <c>creditedAmount</c>: what was already paid beyond what is left to pay
+    /// becomes the client's credit (the client credit it consumed first, then its payments' money, newest first), and the
+    /// status follows the money (CANCELLED when fully credited). Call it under the invoice's lock, in the note's transaction.
+    /// </summary>
+    public async Task SettleCreditNoteAsync(Invoice invoice, string creditNote, Actor actor, CancellationToken ct)
+    {
+        // The note's rows first, the invoice's money after, in one update (amountDue must never go below 0 in between).
+        var credited = invoice.CreditedAmount;
+        var oldCredited = db.Entry(invoice).Property(i => i.CreditedAmount).OriginalValue;
+        var before = new { invoice.Status, invoice.PaidAt, AmountDue = invoice.Total - invoice.AmountPaid - invoice.CreditApplied - oldCredited };
+        invoice.CreditedAmount = oldCredited;
+        await db.SaveChangesAsync(ct);
+        var (paid, credit) = await MoneyOfAsync(invoice.Id, ct);
+        var excess = paid + credit - (invoice.Total - credited);
+        if (excess > 0)
+        {
+            await LockClientAsync(invoice.ClientId, ct);
+            var returned = Math.Min(excess, credit);
+            if (returned > 0)
+            {
+                AddCredit(actor, invoice, returned, null, invoice.Id, $"Credit note {creditNote}: the credit applied to invoice {invoice.Number} is given back.");
+            }
+            var fromPayments = excess - returned;
+            var completed = await db.Payments.Where(p => p.InvoiceId == invoice.Id && p.Status == PaymentStatus.Completed && p.RefundOf == null)
+                .OrderByDescending(p => p.PaidAt).ThenByDescending(p => p.Id)
+                .Select(p => new
+                {
+                    p.Id,
+                    Left = p.Amount - db.Payments.Where(r => r.RefundOf == p.Id).Sum(r => r.Amount) - db.ClientCredits.Where(c => c.PaymentId == p.Id).Sum(c => c.Amount),
+                }).ToListAsync(ct);
+            foreach (var payment in completed.Where(p => p.Left > 0))
+            {
+                var take = Math.Min(fromPayments, payment.Left);
+                if (take <= 0)
+                {
+                    break;
+                }
+                AddCredit(actor, invoice, take, payment.Id, null, $"Credit note {creditNote}: paid beyond what is left of invoice {invoice.Number}.");
+                fromPayments -= take;
+            }
+            await db.SaveChangesAsync(ct);
+        }
+        (invoice.AmountPaid, invoice.CreditApplied) = await MoneyOfAsync(invoice.Id, ct);
+        invoice.CreditedAmount = credited;
+        await SettleAsync(invoice, actor, null, ct, before);
     }
 
     /// <summary>The overdue rule of the cycle (due date before the issuer's today), for an invoice a refund reopens.</summary>

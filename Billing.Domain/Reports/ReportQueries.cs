@@ -147,15 +147,36 @@ public sealed class ReportQueries(ReportingDatabase database)
     }
 
     /// <summary>Invoiced totals per currency and period, for periods <paramref name="from"/>..<paramref name="to"/> (inclusive).</summary>
+    /// <summary>The credit notes of an invoice the caller may see, oldest first.</summary>
+    public Task<List<CreditNoteRow>> CreditNotesAsync(Caller caller, Guid invoiceId, CancellationToken ct)
+    {
+        var query = Scope(new SqlQuery(), caller, "\"clientId\"").Where("\"facturaId\" = {0}", invoiceId);
+        query.Build($"""
+            SELECT "id", "number", "facturaId", "clientId", "reason", "issueDate", "issuedAt", "netAmount", "vatAmount", "grossAmount", "currency",
+                   "content" IS NOT NULL
+            FROM "CreditNote" {query.WhereClause}
+            ORDER BY "issuedAt", "number"
+            """);
+        return database.QueryAsync(query, r => new CreditNoteRow(r.GetGuid(0), r.GetString(1), r.GetGuid(2), r.GetString(3), r.GetString(4),
+            r.GetFieldValue<DateOnly>(5), r.GetFieldValue<DateTimeOffset>(6), r.GetDecimal(7), r.GetDecimal(8), r.GetDecimal(9),
+            r.GetString(10), r.GetBoolean(11)), ct);
+    }
+
     public Task<List<RevenueRow>> RevenueAsync(Caller caller, string? from, string? to, InvoiceStatus? status, CancellationToken ct)
     {
         var query = Scope(new SqlQuery(), caller, "\"clientId\"");
         AddFilter(query, new InvoiceFilter(Status: status, PeriodFrom: from, PeriodTo: to));
         query.Build($"""
-            SELECT "currency", "perioada", count(*)::int, sum("costMinute"), sum("taxaFixa"), sum("lateUsageAmount"), sum("totalDePlata"),
+            SELECT "currency", "perioada", count(*)::int, sum("costMinute"), sum("taxaFixa"), sum("lateUsageAmount"),
+                   -- Net of credit notes, counted in the period of the invoice they credit (at its rates); a fully credited one counts 0.
+                   sum("totalDePlata") - sum(cn.gross),
                    -- Invoices issued before VAT (or without an issuer) carry none: their amount to pay is their net.
-                   sum(COALESCE("netAmount", "totalDePlata")), sum(COALESCE("vatAmount", 0))
-            FROM "Factura" {query.WhereClause}
+                   sum(COALESCE("netAmount", "totalDePlata")) - sum(cn.net), sum(COALESCE("vatAmount", 0)) - sum(cn.vat)
+            FROM "Factura"
+            CROSS JOIN LATERAL (SELECT COALESCE(sum(n."grossAmount"), 0) AS gross, COALESCE(sum(n."netAmount"), 0) AS net,
+                                       COALESCE(sum(n."vatAmount"), 0) AS vat
+                                FROM "CreditNote" n WHERE n."facturaId" = "Factura"."id") cn
+            {query.WhereClause}
             GROUP BY "currency", "perioada" ORDER BY "currency", "perioada"
             """);
         return database.QueryAsync(query, r => new RevenueRow(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetDecimal(3), r.GetDecimal(4),

@@ -37,3 +37,7 @@ public sealed record MarginRow(string ClientId, string? ClientName, string Perio
 public sealed record MissingRate(string Currency, string QuoteCurrency, DateOnly OnOrBefore);
 
 public sealed record MarginReport(string Period, List<MarginRow> Clients, List<MissingRate> MissingRates);
+
+/// <summary>A credit note as the invoice shows it: what it credits and whether its e-Factura document is stored.</summary>
+public sealed record CreditNoteRow(Guid Id, string Number, Guid InvoiceId, string ClientId, string Reason, DateOnly IssueDate, DateTimeOffset IssuedAt,
+    decimal NetAmount, decimal VatAmount, decimal GrossAmount, string Currency, bool Exportable);

@@ -68,6 +68,8 @@ public sealed class InvoiceTaxes(BillingDbContext db, IOptions<VatOptions> optio
                 from original in db.Invoices.Where(o => o.ClientId == i.ClientId && o.Period == l.OriginalPeriod).DefaultIfEmpty()
                 select new { l.InvoiceId, l.OriginalPeriod, l.Amount, OriginalStart = (DateOnly?)original.PeriodStart, OriginalEnd = (DateOnly?)original.PeriodEnd })
             .ToListAsync(ct))
+            // A period credited in full and invoiced again has two invoices with the same bounds: one line each still.
+            .DistinctBy(l => (l.InvoiceId, l.OriginalPeriod))
             .OrderBy(l => l.OriginalPeriod, StringComparer.Ordinal).ToLookup(l => l.InvoiceId);
         var rates = await db.VatRates.AsNoTracking().ToListAsync(ct);
 

@@ -29,10 +29,14 @@ public sealed class InvoiceFunctions(ReportQueries reports, CallerResolver calle
         {
             // Another client's invoice answers exactly like a missing one, so ids do not leak.
             var found = Guid.TryParse(id, out var invoiceId) ? await reports.InvoiceAsync(caller, invoiceId, ct) : null;
-            return found is not { } invoice
-                ? Problems.NotFound($"No invoice '{id}'.")
-                : TypedResults.Ok(new InvoiceDetailView(InvoiceSummaryView.From(invoice.Invoice), invoice.LateUsage.Select(LateUsageView.From).ToList(),
-                    invoice.Payments.Select(PaymentView.From).ToList()));
+            if (found is not { } invoice)
+            {
+                return Problems.NotFound($"No invoice '{id}'.");
+            }
+            var notes = await reports.CreditNotesAsync(caller, invoiceId, ct);
+            return TypedResults.Ok(new InvoiceDetailView(InvoiceSummaryView.From(invoice.Invoice), invoice.LateUsage.Select(LateUsageView.From).ToList(),
+                invoice.Payments.Select(PaymentView.From).ToList(), notes.Select(n => CreditNoteView.From(n, invoice.Invoice.Number)).ToList(),
+                Formats.Money(notes.Sum(n => n.GrossAmount))));
         }, ct);
 
     private async Task<IResult> ListAsync(HttpRequest request, QueryParameters q, Caller caller, string? clientId, InvoiceSort defaultSort,

@@ -20,8 +20,23 @@ public sealed record InvoiceSummaryView(Guid Id, string? Number, string ClientId
         i.MissingFields is not { Length: > 0 }, i.MissingFields ?? [], i.ReviewReason);
 }
 
-/// <summary>One invoice with its late-usage lines and payments.</summary>
-public sealed record InvoiceDetailView(InvoiceSummaryView Invoice, IReadOnlyList<LateUsageView> LateUsage, IReadOnlyList<PaymentView> Payments);
+/// <summary>One invoice with its late-usage lines, payments and credit notes (<c>creditedAmount</c>: their total, already out of amountDue).</summary>
+public sealed record InvoiceDetailView(InvoiceSummaryView Invoice, IReadOnlyList<LateUsageView> LateUsage, IReadOnlyList<PaymentView> Payments,
+    IReadOnlyList<CreditNoteView> CreditNotes, string CreditedAmount);
+
+/// <summary>A credit note (storno) of an invoice: what it credits, and whether its e-Factura document is stored (<c>exportable</c>).</summary>
+public sealed record CreditNoteView(Guid Id, string Number, Guid InvoiceId, string? InvoiceNumber, string ClientId, string Reason, string IssueDate,
+    string IssuedAt, string NetAmount, string VatAmount, string GrossAmount, string Currency, bool Exportable)
+{
+    public static CreditNoteView From(Domain.Reports.CreditNoteRow n, string? invoiceNumber) => new(n.Id, n.Number, n.InvoiceId, invoiceNumber,
+        n.ClientId, n.Reason, Date(n.IssueDate), Instant(n.IssuedAt), Money(n.NetAmount), Money(n.VatAmount), Money(n.GrossAmount), n.Currency,
+        n.Exportable);
+
+    /// <summary>From the rows of the change itself (inside its transaction, before the reporting replica could see them).</summary>
+    public static CreditNoteView From(Domain.Invoicing.CreditNotes.CreditNote n, Invoice i) => new(n.Id, n.Number, n.InvoiceId, i.Number,
+        n.ClientId, n.Reason, Date(n.IssueDate), Instant(n.IssuedAt), Money(n.NetAmount), Money(n.VatAmount), Money(n.GrossAmount), n.Currency,
+        n.Content is not null);
+}
 
 public sealed record LateUsageView(string OriginalPeriod, int Calls, string Minutes, string Amount)
 {

@@ -26,41 +26,8 @@ namespace Billing.Tests.EFactura;
 /// </summary>
 public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture<TestDatabase>
 {
-    private static readonly string GoldenFolder = RepositoryRoot.Combine("Billing.Tests", "EFactura", "Golden");
-
     /// <summary>The number a golden document shows in place of the invoice's own (tests of a class share one number series).</summary>
     public const string GoldenNumber = "VAI-2025-000042";
-
-    private static async Task SetIssuerAsync(BillingScenario scenario)
-    {
-        await using var scope = scenario.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<IssuerService>().SetAsync(PartyRulesTests.ValidIssuer(), Actor.System, default);
-    }
-
-    internal static void DrSerbanBuyer(Client c) => c.Buyer = new BuyerDetails("Cabinet Dr. Șerban SRL", "RO14399840", "J12/345/2019",
-        new PostalAddress("Str. Memorandumului 1", "Cluj-Napoca", "RO-CJ", "400114"), "contabil@serban.ro");
-
-    /// <summary>dr_serban's November 2025: two calls of an hour (120 minutes at 0.56) and the 800 fee, issued on 1 December.</summary>
-    private async Task<Invoice> NovemberAsync(BillingScenario scenario, string clientId, PriceBasis basis = PriceBasis.Net,
-        Action<Client>? configure = null, Func<Task>? beforeRun = null, DateOnly? billingStart = null)
-    {
-        await SetIssuerAsync(scenario);
-        await scenario.ClientAsync(clientId, fee: 800m, rate: 0.56m, billingStart: billingStart ?? new DateOnly(2025, 11, 1), configure: c =>
-        {
-            c.Name = "Clinica Dr. Șerban";
-            DrSerbanBuyer(c);
-            c.PriceBasis = basis;
-            configure?.Invoke(c);
-        });
-        await scenario.CallAsync(clientId, "2025-11-10T09:00:00Z", 3600);
-        await scenario.CallAsync(clientId, "2025-11-20T09:00:00Z", 3600);
-        if (beforeRun is not null)
-        {
-            await beforeRun();
-        }
-        await scenario.RunAsync("2025-12-01T12:00:00Z", clientId);
-        return (await scenario.InvoicesAsync(clientId)).Single(i => i.Period == "2025-11");
-    }
 
     private async Task<InvoiceEFactura?> StoredAsync(Guid invoiceId)
     {
@@ -74,25 +41,12 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
         return (await scope.ServiceProvider.GetRequiredService<EFacturaDocuments>().GetAsync(invoiceId, default))!;
     }
 
-    /// <summary>Compares with the golden file (its number made the golden one); BILLING_UPDATE_GOLDEN=1 rewrites it instead.</summary>
-    private static void AssertGolden(string name, byte[] content, string number)
-    {
-        var actual = Encoding.UTF8.GetString(content).Replace(number, GoldenNumber, StringComparison.Ordinal);
-        var path = Path.Combine(GoldenFolder, name);
-        if (Environment.GetEnvironmentVariable("BILLING_UPDATE_GOLDEN") == "1")
-        {
-            Directory.CreateDirectory(GoldenFolder);
-            File.WriteAllText(path, actual, new UTF8Encoding(false));
-        }
-        Assert.Equal(File.ReadAllText(path, Encoding.UTF8), actual);
-    }
-
     [Fact]
     public async Task Dr_serbans_november_at_net_prices_is_stored_at_issue_as_the_golden_document_valid_against_the_ubl_schema_and_every_rule()
     {
         await using var scenario = new BillingScenario(database);
 
-        var invoice = await NovemberAsync(scenario, "ef_net");
+        var invoice = await EFacturaWorld.NovemberAsync(scenario, "ef_net");
 
         // Stored by the cycle itself, before anyone asked for it.
         var stored = await StoredAsync(invoice.Id);
@@ -102,7 +56,7 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
         var validation = EFacturaValidator.Validate(stored.Content);
         Assert.True(validation.IsValid, string.Join("\n", validation.Findings));
         Assert.Empty(UblSchemas.Validate(stored.Content));
-        AssertGolden("dr_serban-2025-11-net.xml", stored.Content, invoice.Number!);
+        EFacturaWorld.AssertGolden("dr_serban-2025-11-net.xml", stored.Content, (invoice.Number!, GoldenNumber));
 
         var xml = XDocument.Parse(Encoding.UTF8.GetString(stored.Content));
         XNamespace cbc = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
@@ -115,13 +69,13 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
     {
         await using var scenario = new BillingScenario(database);
 
-        var invoice = await NovemberAsync(scenario, "ef_gross", PriceBasis.Gross);
+        var invoice = await EFacturaWorld.NovemberAsync(scenario, "ef_gross", PriceBasis.Gross);
 
         var stored = await StoredAsync(invoice.Id);
         Assert.NotNull(stored?.Content);
         var validation = EFacturaValidator.Validate(stored.Content);
         Assert.True(validation.IsValid, string.Join("\n", validation.Findings));
-        AssertGolden("dr_serban-2025-11-gross.xml", stored.Content, invoice.Number!);
+        EFacturaWorld.AssertGolden("dr_serban-2025-11-gross.xml", stored.Content, (invoice.Number!, GoldenNumber));
         var text = Encoding.UTF8.GetString(stored.Content);
         Assert.Contains("<cbc:TaxInclusiveAmount currencyID=\"RON\">867.20</cbc:TaxInclusiveAmount>", text);
         Assert.Contains("<cbc:TaxAmount currencyID=\"RON\">150.51</cbc:TaxAmount>", text);
@@ -140,8 +94,8 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
     public async Task A_late_july_line_keeps_its_own_period_and_19_percent_on_the_august_document()
     {
         await using var scenario = new BillingScenario(database);
-        await SetIssuerAsync(scenario);
-        await scenario.ClientAsync("ef_late", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 7, 1), configure: DrSerbanBuyer);
+        await EFacturaWorld.SetIssuerAsync(scenario);
+        await scenario.ClientAsync("ef_late", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 7, 1), configure: EFacturaWorld.DrSerbanBuyer);
         await scenario.RunAsync("2025-08-01T12:00:00Z", "ef_late");
         await scenario.CallAsync("ef_late", "2025-07-30T09:00:00Z", 600); // arrives after July was invoiced
         await scenario.CallAsync("ef_late", "2025-08-10T09:00:00Z", 300);
@@ -164,7 +118,7 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
     public async Task Not_subject_to_vat_reverse_charge_abroad_and_euro_invoices_get_valid_documents()
     {
         await using var scenario = new BillingScenario(database);
-        await SetIssuerAsync(scenario);
+        await EFacturaWorld.SetIssuerAsync(scenario);
         await scenario.ClientAsync("ef_ae", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 11, 1), configure: c =>
         {
             c.Currency = "EUR";
@@ -172,10 +126,10 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
         });
         await scenario.ClientAsync("ef_eur", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 11, 1), configure: c =>
         {
-            DrSerbanBuyer(c);
+            EFacturaWorld.DrSerbanBuyer(c);
             c.Currency = "EUR";
         });
-        await scenario.ClientAsync("ef_o", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 11, 1), configure: DrSerbanBuyer);
+        await scenario.ClientAsync("ef_o", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 11, 1), configure: EFacturaWorld.DrSerbanBuyer);
         await using (var scope = scenario.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<Billing.Domain.Reports.ExchangeRates>()
@@ -212,7 +166,7 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
     public async Task Every_download_returns_the_stored_bytes_even_after_what_produced_them_changes_and_the_database_refuses_to_alter_them()
     {
         await using var scenario = new BillingScenario(database);
-        var invoice = await NovemberAsync(scenario, "ef_frozen");
+        var invoice = await EFacturaWorld.NovemberAsync(scenario, "ef_frozen");
         var first = (await StoredAsync(invoice.Id))!;
         // What a regeneration would read now differs (as after a code change): the stored document must not follow it.
         await using (var db = database.CreateContext())
@@ -245,7 +199,7 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
         await using var scenario = new BillingScenario(database);
 
         // October (the fee alone: 800 + 21% = 968.00) is overpaid by 49.31, which becomes credit for November.
-        var invoice = await NovemberAsync(scenario, "ef_credit", configure: c => c.AllowCredit = true, billingStart: new DateOnly(2025, 10, 1),
+        var invoice = await EFacturaWorld.NovemberAsync(scenario, "ef_credit", configure: c => c.AllowCredit = true, billingStart: new DateOnly(2025, 10, 1),
             beforeRun: async () =>
             {
                 await scenario.RunAsync("2025-11-01T12:00:00Z", "ef_credit");
@@ -268,15 +222,15 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
     public async Task A_document_that_fails_a_rule_is_recorded_with_every_failed_rule_and_the_cycle_issues_the_rest()
     {
         await using var scenario = new BillingScenario(database);
-        await SetIssuerAsync(scenario);
+        await EFacturaWorld.SetIssuerAsync(scenario);
         // A city our address check accepts (100 characters) but CIUS-RO limits to 50 (BR-RO-L0502).
         var longCity = new string('C', 60);
         await scenario.ClientAsync("ef_rule_bad", billingStart: new DateOnly(2025, 11, 1), configure: c =>
         {
-            DrSerbanBuyer(c);
+            EFacturaWorld.DrSerbanBuyer(c);
             c.Buyer = c.Buyer with { Address = c.Buyer.Address! with { City = longCity } };
         });
-        await scenario.ClientAsync("ef_rule_good", billingStart: new DateOnly(2025, 11, 1), configure: DrSerbanBuyer);
+        await scenario.ClientAsync("ef_rule_good", billingStart: new DateOnly(2025, 11, 1), configure: EFacturaWorld.DrSerbanBuyer);
 
         var run = await scenario.RunAsync("2025-12-01T12:00:00Z", null);
 
@@ -307,7 +261,7 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
     public async Task An_invoice_without_buyer_details_answers_409_naming_each_missing_field_and_the_export_lists_it_and_exits_1()
     {
         await using var scenario = new BillingScenario(database);
-        var exportable = await NovemberAsync(scenario, "ef_export_ok");
+        var exportable = await EFacturaWorld.NovemberAsync(scenario, "ef_export_ok");
         await scenario.ClientAsync("ef_export_missing", billingStart: new DateOnly(2025, 11, 1));
         await scenario.RunAsync("2025-12-01T12:00:00Z", "ef_export_missing");
         var missing = (await scenario.InvoicesAsync("ef_export_missing")).Single();
@@ -350,7 +304,7 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
     public async Task A_client_key_downloads_its_own_document_and_another_clients_reads_as_missing()
     {
         await using var scenario = new BillingScenario(database);
-        var invoice = await NovemberAsync(scenario, "ef_api");
+        var invoice = await EFacturaWorld.NovemberAsync(scenario, "ef_api");
         await scenario.ClientAsync("ef_api_other");
         string own, other;
         await using (var scope = scenario.Services.CreateAsyncScope())

@@ -17,7 +17,8 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.ToTable("Factura", t =>
         {
             t.HasNonNegative("minuteTotale", "totalCalls", "successfulCalls", "includedMinutes", "costPerMinut",
-                "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "amountPaid", "creditApplied", "amountDue");
+                "costMinute", "taxaFixa", "lateUsageAmount", "totalDePlata", "amountPaid", "creditApplied", "amountDue", "creditedAmount");
+            t.HasCheckConstraint("CK_Factura_creditedAmount", "\"creditedAmount\" <= \"totalDePlata\"");
             t.HasTextCheck<InvoiceStatus>("status", TextCase.Upper);
             t.HasTextCheck<Usage.MinuteRounding>("minuteRounding", TextCase.Lower);
             t.HasCheckConstraint("CK_Factura_perioada", "\"perioada\" ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'");
@@ -64,9 +65,10 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.Property(i => i.Currency).HasColumnName("currency").HasMaxLength(3).HasDefaultValue(Client.DefaultCurrency);
         entity.Property(i => i.AmountPaid).HasColumnName("amountPaid").HasPrecision(12, 2).HasDefaultValue(0m);
         entity.Property(i => i.CreditApplied).HasColumnName("creditApplied").HasPrecision(12, 2).HasDefaultValue(0m);
+        entity.Property(i => i.CreditedAmount).HasColumnName("creditedAmount").HasPrecision(12, 2).HasDefaultValue(0m);
         // Computed where the money is, so every reader (the API, reports, the bank-statement match) sees the same amount due.
         entity.Property(i => i.AmountDue).HasColumnName("amountDue").HasPrecision(12, 2)
-            .HasComputedColumnSql("\"totalDePlata\" - \"amountPaid\" - \"creditApplied\"", stored: true);
+            .HasComputedColumnSql("\"totalDePlata\" - \"creditedAmount\" - \"amountPaid\" - \"creditApplied\"", stored: true);
 
         entity.Property(i => i.Status).HasColumnName("status").HasTextValues(TextCase.Upper)
             .HasDefaultValue(InvoiceStatus.Pending).HasSentinel(InvoiceStatus.Pending);
@@ -110,8 +112,9 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.HasMany(i => i.VatBreakdown).WithOne().HasForeignKey(b => b.InvoiceId).OnDelete(DeleteBehavior.Cascade);
         entity.HasMany(i => i.Parties).WithOne().HasForeignKey(p => p.InvoiceId).OnDelete(DeleteBehavior.Cascade);
 
-        // One invoice per client and period: the billing cycle's idempotency rests on it.
-        entity.HasIndex(i => new { i.ClientId, i.Period }).IsUnique();
+        // One invoice per client and period among those not cancelled: the billing cycle's idempotency rests on it, and a
+        // period whose invoice was fully credited may be invoiced again.
+        entity.HasIndex(i => new { i.ClientId, i.Period }).IsUnique().HasFilter("\"status\" <> 'CANCELLED'");
         // Which invoice billed a call (the view "UsageLogInvoice").
         entity.HasIndex(i => new { i.ClientId, i.UsageEpoch, i.UsageTo }, "IX_Factura_billedBy");
         entity.HasOne<Client>().WithMany().HasForeignKey(i => i.ClientId).HasPrincipalKey(c => c.ClientId)

@@ -705,6 +705,229 @@ namespace Billing.Domain.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Billing.Domain.Invoicing.CreditNotes.CreditNote", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("clientId");
+
+                    b.Property<byte[]>("Content")
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("createdAt")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)")
+                        .HasColumnName("currency");
+
+                    b.Property<string>("FindingsJson")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("findings")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
+                    b.Property<decimal>("GrossAmount")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("grossAmount");
+
+                    b.Property<Guid>("InvoiceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("facturaId");
+
+                    b.Property<DateOnly>("IssueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("issueDate");
+
+                    b.Property<DateTimeOffset>("IssuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("issuedAt");
+
+                    b.Property<decimal>("NetAmount")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("netAmount");
+
+                    b.Property<string>("Number")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("number");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.Property<decimal>("VatAmount")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("vatAmount");
+
+                    b.Property<decimal?>("VatAmountRon")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("vatAmountRon");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InvoiceId");
+
+                    b.HasIndex("Number")
+                        .IsUnique();
+
+                    b.HasIndex("ClientId", "IssueDate");
+
+                    b.ToTable("CreditNote", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_CreditNote_currency", "\"currency\" ~ '^[A-Z]{3}$'");
+
+                            t.HasCheckConstraint("CK_CreditNote_grossAmount", "\"grossAmount\" > 0 AND \"netAmount\" + \"vatAmount\" = \"grossAmount\"");
+
+                            t.HasCheckConstraint("CK_CreditNote_netAmount_non_negative", "\"netAmount\" >= 0");
+
+                            t.HasCheckConstraint("CK_CreditNote_outcome", "CASE WHEN \"content\" IS NULL THEN \"sha256\" IS NULL AND jsonb_array_length(\"findings\") > 0 ELSE \"sha256\" IS NOT NULL AND jsonb_array_length(\"findings\") = 0 END");
+
+                            t.HasCheckConstraint("CK_CreditNote_sha256", "\"sha256\" IS NULL OR \"sha256\" ~ '^[0-9a-f]{64}$'");
+
+                            t.HasCheckConstraint("CK_CreditNote_vatAmountRon_non_negative", "\"vatAmountRon\" >= 0");
+
+                            t.HasCheckConstraint("CK_CreditNote_vatAmount_non_negative", "\"vatAmount\" >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("Billing.Domain.Invoicing.CreditNotes.CreditNoteLine", b =>
+                {
+                    b.Property<Guid>("CreditNoteId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("creditNoteId");
+
+                    b.Property<int>("LineNo")
+                        .HasColumnType("integer")
+                        .HasColumnName("lineNo");
+
+                    b.Property<decimal>("Amount")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("amount");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("InvoiceLine")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("invoiceLine");
+
+                    b.Property<decimal>("Net")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("net");
+
+                    b.Property<DateOnly?>("PeriodEnd")
+                        .HasColumnType("date")
+                        .HasColumnName("periodEnd");
+
+                    b.Property<DateOnly?>("PeriodStart")
+                        .HasColumnType("date")
+                        .HasColumnName("periodStart");
+
+                    b.Property<string>("VatCategory")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("vatCategory");
+
+                    b.Property<decimal>("VatRate")
+                        .HasPrecision(5, 2)
+                        .HasColumnType("numeric(5,2)")
+                        .HasColumnName("vatRate");
+
+                    b.HasKey("CreditNoteId", "LineNo");
+
+                    b.ToTable("CreditNoteLine", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_CreditNoteLine_amount", "\"amount\" > 0");
+
+                            t.HasCheckConstraint("CK_CreditNoteLine_net_non_negative", "\"net\" >= 0");
+
+                            t.HasCheckConstraint("CK_CreditNoteLine_vatCategory", "\"vatCategory\" IN ('S', 'O', 'AE')");
+                        });
+                });
+
+            modelBuilder.Entity("Billing.Domain.Invoicing.CreditNotes.CreditNoteVatBreakdown", b =>
+                {
+                    b.Property<Guid>("CreditNoteId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("creditNoteId");
+
+                    b.Property<string>("Category")
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)")
+                        .HasColumnName("category");
+
+                    b.Property<decimal>("RatePercent")
+                        .HasPrecision(5, 2)
+                        .HasColumnType("numeric(5,2)")
+                        .HasColumnName("ratePercent");
+
+                    b.Property<string>("ExemptionReason")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("exemptionReason");
+
+                    b.Property<string>("ExemptionReasonCode")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("exemptionReasonCode");
+
+                    b.Property<decimal>("Net")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("netAmount");
+
+                    b.Property<decimal>("Vat")
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasColumnName("vatAmount");
+
+                    b.HasKey("CreditNoteId", "Category", "RatePercent");
+
+                    b.ToTable("CreditNoteVatBreakdown", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_CreditNoteVatBreakdown_category", "\"category\" IN ('S', 'O', 'AE')");
+
+                            t.HasCheckConstraint("CK_CreditNoteVatBreakdown_netAmount_non_negative", "\"netAmount\" >= 0");
+
+                            t.HasCheckConstraint("CK_CreditNoteVatBreakdown_vatAmount_non_negative", "\"vatAmount\" >= 0");
+                        });
+                });
+
             modelBuilder.Entity("Billing.Domain.Invoicing.Invoice", b =>
                 {
                     b.Property<Guid>("Id")
@@ -718,7 +941,7 @@ namespace Billing.Domain.Data.Migrations
                         .HasPrecision(12, 2)
                         .HasColumnType("numeric(12,2)")
                         .HasColumnName("amountDue")
-                        .HasComputedColumnSql("\"totalDePlata\" - \"amountPaid\" - \"creditApplied\"", true);
+                        .HasComputedColumnSql("\"totalDePlata\" - \"creditedAmount\" - \"amountPaid\" - \"creditApplied\"", true);
 
                     b.Property<decimal>("AmountPaid")
                         .ValueGeneratedOnAdd()
@@ -754,6 +977,13 @@ namespace Billing.Domain.Data.Migrations
                         .HasColumnType("numeric(12,2)")
                         .HasDefaultValue(0m)
                         .HasColumnName("creditApplied");
+
+                    b.Property<decimal>("CreditedAmount")
+                        .ValueGeneratedOnAdd()
+                        .HasPrecision(12, 2)
+                        .HasColumnType("numeric(12,2)")
+                        .HasDefaultValue(0m)
+                        .HasColumnName("creditedAmount");
 
                     b.Property<string>("Currency")
                         .IsRequired()
@@ -989,7 +1219,8 @@ namespace Billing.Domain.Data.Migrations
                         .IsUnique();
 
                     b.HasIndex("ClientId", "Period")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"status\" <> 'CANCELLED'");
 
                     b.HasIndex("CreatedAt", "Id");
 
@@ -1026,6 +1257,10 @@ namespace Billing.Domain.Data.Migrations
                             t.HasCheckConstraint("CK_Factura_costPerMinut_non_negative", "\"costPerMinut\" >= 0");
 
                             t.HasCheckConstraint("CK_Factura_creditApplied_non_negative", "\"creditApplied\" >= 0");
+
+                            t.HasCheckConstraint("CK_Factura_creditedAmount", "\"creditedAmount\" <= \"totalDePlata\"");
+
+                            t.HasCheckConstraint("CK_Factura_creditedAmount_non_negative", "\"creditedAmount\" >= 0");
 
                             t.HasCheckConstraint("CK_Factura_currency", "\"currency\" ~ '^[A-Z]{3}$'");
 
@@ -2296,6 +2531,33 @@ namespace Billing.Domain.Data.Migrations
                         .OnDelete(DeleteBehavior.SetNull);
                 });
 
+            modelBuilder.Entity("Billing.Domain.Invoicing.CreditNotes.CreditNote", b =>
+                {
+                    b.HasOne("Billing.Domain.Invoicing.Invoice", null)
+                        .WithMany()
+                        .HasForeignKey("InvoiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Billing.Domain.Invoicing.CreditNotes.CreditNoteLine", b =>
+                {
+                    b.HasOne("Billing.Domain.Invoicing.CreditNotes.CreditNote", null)
+                        .WithMany("Lines")
+                        .HasForeignKey("CreditNoteId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Billing.Domain.Invoicing.CreditNotes.CreditNoteVatBreakdown", b =>
+                {
+                    b.HasOne("Billing.Domain.Invoicing.CreditNotes.CreditNote", null)
+                        .WithMany("VatBreakdown")
+                        .HasForeignKey("CreditNoteId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Billing.Domain.Invoicing.Invoice", b =>
                 {
                     b.HasOne("Billing.Domain.Invoicing.BillingRun", null)
@@ -2407,6 +2669,13 @@ namespace Billing.Domain.Data.Migrations
             modelBuilder.Entity("Billing.Domain.Clients.Client", b =>
                 {
                     b.Navigation("Assistants");
+                });
+
+            modelBuilder.Entity("Billing.Domain.Invoicing.CreditNotes.CreditNote", b =>
+                {
+                    b.Navigation("Lines");
+
+                    b.Navigation("VatBreakdown");
                 });
 
             modelBuilder.Entity("Billing.Domain.Invoicing.Invoice", b =>
