@@ -144,7 +144,7 @@ public sealed class StripeWebhookHandler(BillingDbContext db, PaymentService pay
         }
         var row = await db.StripeEvents.SingleAsync(s => s.Id == e.Id, ct);
         var applied = await ApplyAsync(e, created, ct);
-        (row.State, row.Detail, row.InvoiceId, row.UpdatedAt) = (applied.State, Truncate(applied.Detail), applied.InvoiceId, now);
+        (row.State, row.Detail, row.InvoiceId, row.UpdatedAt) = (applied.State, Truncate(applied.Detail), await ExistingAsync(applied.InvoiceId, ct), now);
         if (applied.PaymentRecorded && paymentIntentId is not null)
         {
             await ApplyWaitingRefundsAsync(paymentIntentId, now, ct);
@@ -311,10 +311,14 @@ public sealed class StripeWebhookHandler(BillingDbContext db, PaymentService pay
                 Charge charge => await ApplyRefundsAsync(charge.Refunds?.Data, "No refund list.", ct),
                 _ => new Applied(StripeEventState.Noted, "Nothing to record."),
             };
-            (row.State, row.Detail, row.InvoiceId, row.UpdatedAt) = (applied.State, Truncate(applied.Detail), applied.InvoiceId, now);
+            (row.State, row.Detail, row.InvoiceId, row.UpdatedAt) = (applied.State, Truncate(applied.Detail), await ExistingAsync(applied.InvoiceId, ct), now);
             logger.LogInformation("Stripe event {EventId}, waiting for {PaymentIntentId}, is now {State}", row.Id, paymentIntentId, applied.State);
         }
     }
+
+    /// <summary>The invoice a Stripe object's metadata names, when it exists (metadata is Stripe's copy, not a foreign key).</summary>
+    private async Task<Guid?> ExistingAsync(Guid? invoiceId, CancellationToken ct) =>
+        invoiceId is { } id && await db.Invoices.AnyAsync(i => i.Id == id, ct) ? id : null;
 
     private async Task<Applied> ReviewAsync(Guid invoiceId, string reason, CancellationToken ct)
     {

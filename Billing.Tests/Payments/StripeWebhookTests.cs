@@ -248,6 +248,23 @@ public sealed class StripeWebhookTests(TestDatabase database) : IClassFixture<Te
     }
 
     [Fact]
+    public async Task A_refund_racing_its_payment_is_applied_whichever_commits_first()
+    {
+        await using var world = await StripeTesting.WorldAsync(database, new FakeStripe());
+        for (var round = 0; round < 5; round++)
+        {
+            var invoice = await world.InvoiceAsync($"stripe_race_{round}", fee: 200m);
+            var answers = await Task.WhenAll(DeliverAsync(world, Refund($"pi_race_{round}", $"re_race_{round}", 5_000)),
+                DeliverAsync(world, Succeeded(invoice, $"pi_race_{round}", 20_000)));
+            Assert.All(answers, a => Assert.Equal(200, a.Status));
+            Assert.Equal([(PaymentStatus.Completed, 200m), (PaymentStatus.Refunded, 50m)],
+                (await PaymentsOfAsync(invoice.Id)).Select(p => (p.Status, p.Amount)).OrderBy(p => p.Status));
+            Assert.Equal(StripeEventState.Applied, (await EventAsync($"evt_re_race_{round}"))!.State);
+            Assert.Equal(50m, (await world.ReloadAsync(invoice.Id)).AmountDue);
+        }
+    }
+
+    [Fact]
     public async Task A_card_payment_larger_than_what_is_due_is_recorded_its_excess_becomes_credit_and_the_invoice_is_flagged_for_review()
     {
         await using var world = await StripeTesting.WorldAsync(database, new FakeStripe());
@@ -419,6 +436,28 @@ public sealed class StripeWebhookTests(TestDatabase database) : IClassFixture<Te
         Assert.Equal((200, false), (notOurs.Status, notOurs.Json.GetProperty("stored").GetBoolean()));
         Assert.Equal(Count(before), Count(await CountsAsync()));
         Assert.Equal(InvoiceStatus.Pending, (await world.ReloadAsync(invoice.Id)).Status);
+    }
+
+    [Fact]
+    public async Task Metadata_naming_an_invoice_that_does_not_exist_is_stored_for_review_not_a_500()
+    {
+        await using var world = await StripeTesting.WorldAsync(database, new FakeStripe());
+        var invoice = await world.InvoiceAsync("stripe_ghost", fee: 100m);
+        var ghost = new JsonObject { ["invoiceId"] = Guid.NewGuid().ToString(), ["invoiceNumber"] = "VAI-1999-000001", ["clientId"] = "gone" };
+        var paid = await DeliverAsync(world, Succeeded(invoice, "pi_ghost", 10_000).Set(e => e["data"]!["object"]!["metadata"] = ghost.DeepClone()));
+        Assert.Equal((200, "REVIEW"), (paid.Status, paid.Json.GetProperty("state").GetString()));
+        Assert.Contains("does not exist", paid.Json.GetProperty("detail").GetString());
+        var failed = await DeliverAsync(world, StripeEventBody.From("payment_intent.payment_failed.json").Intent("pi_ghost_failed").Id("evt_ghost_failed")
+            .Set(e => e["data"]!["object"]!["metadata"] = ghost.DeepClone()));
+        Assert.Equal((200, "NOTED"), (failed.Status, failed.Json.GetProperty("state").GetString()));
+        var unpaid = await DeliverAsync(world, Session(invoice, "pi_ghost_unpaid", 10_000).Set(e =>
+        {
+            e["data"]!["object"]!["metadata"] = ghost.DeepClone();
+            e["data"]!["object"]!["payment_status"] = "unpaid";
+        }));
+        Assert.Equal((200, "NOTED"), (unpaid.Status, unpaid.Json.GetProperty("state").GetString()));
+        Assert.Null((await EventAsync("evt_ok_pi_ghost"))!.InvoiceId);
+        Assert.Empty(await PaymentsOfAsync(invoice.Id));
     }
 
     private sealed record BillingDbContextCounts(int Events, int Payments);
