@@ -13,9 +13,10 @@ namespace Billing.Domain.Invoicing;
 /// one run after any downtime catches up. It only orchestrates, each job in its own file: reconciliation with Vapi
 /// (<see cref="VapiReconciliation"/>), due periods (<see cref="DuePeriodQuery"/>), issuing in batches
 /// (<see cref="InvoiceIssuer"/>), overdue marking (<see cref="OverdueInvoices"/>), credit application
-/// (<see cref="Payments.CreditApplication"/>), and the run's record. Idempotent and safe to run twice at once: invoices
-/// are issued under a transaction-scoped advisory lock, and (clientId, perioada) is unique. Issued invoices never change; calls that arrive after their period was
-/// invoiced are billed on the client's next invoice as late usage.
+/// (<see cref="Payments.CreditApplication"/>), e-Factura documents (<see cref="EFactura.EFacturaDocuments"/>), client
+/// failures (<see cref="ClientFailures"/>) and the run's record. Idempotent and safe to run twice at once: invoices are
+/// issued under a transaction-scoped advisory lock, and (clientId, perioada) is unique. Issued invoices never change;
+/// calls that arrive after their period was invoiced are billed on the client's next invoice as late usage.
 /// </summary>
 public sealed class BillingCycle(
     BillingDbContext db,
@@ -78,14 +79,14 @@ public sealed class BillingCycle(
                     skipped += issued.Sum(i => i.Skipped);
                 }
             }
-            var overdue = request.DryRun ? 0 : await MarkOverdueAsync(asOf, failures, ct);
+            var overdue = request.DryRun ? 0 : await overdueInvoices.MarkIsolatedAsync(asOf, failures, ct);
             if (!request.DryRun)
             {
                 await credit.ApplyToOpenInvoicesAsync(ct, (clientId, e) => failures.Add(clientId, CycleSteps.Credit, null, e));
                 // After the credit, so a new invoice's document states what credit paid (PrepaidAmount).
                 await eFactura.GeneratePendingAsync(ct);
                 await idempotencyKeys.PurgeExpiredAsync(ct);
-                await RecordFailuresAsync(run, request.ClientId, status, failures, ct);
+                await clientFailures.RecordRunAsync(run.Id, request.ClientId, reachedVapi: status == "ok", failures, ct);
             }
             foreach (var number in numbers.Skipped)
             {
@@ -111,10 +112,7 @@ public sealed class BillingCycle(
                 counts.Found, counts.Inserted, counts.Completed, failures.ClientCount, (long)stopwatch.Elapsed.TotalMilliseconds);
             if (!request.DryRun)
             {
-                (run.ClientsSeen, run.InvoicesCreated, run.InvoicesSkipped, run.InvoicesMarkedOverdue) = (clientsSeen, drafts.Count, skipped, overdue);
-                (run.Reconciliation, run.CallsFound, run.CallsInserted, run.CallsCompleted) = (status, counts.Found, counts.Inserted, counts.Completed);
-                run.FailedClients = failures.ClientCount;
-                run.FinishedAt = clock.GetUtcNow();
+                run.Finish(summary, clock.GetUtcNow());
                 db.ChangeTracker.Clear();
                 db.BillingRuns.Update(run);
                 await db.SaveChangesAsync(ct);
@@ -133,37 +131,6 @@ public sealed class BillingCycle(
         }
     }
 
-    /// <summary>Overdue marking in one statement; if it fails on data, in parts down to single clients.</summary>
-    private async Task<int> MarkOverdueAsync(DateTimeOffset asOf, CycleFailures failures, CancellationToken ct)
-    {
-        try
-        {
-            return await ClientIsolation.RetryConflictsAsync(() => overdueInvoices.MarkAsync(asOf, ct), db.ChangeTracker.Clear, ct);
-        }
-        catch (Exception e) when (ClientIsolation.IsDataFailure(e, ct))
-        {
-            logger.LogWarning("Overdue marking failed ({Reason}); marking in parts", ClientFailures.Describe(e));
-            return (await ClientIsolation.EachAsync(await overdueInvoices.ClientsAsync(asOf, ct), clients => overdueInvoices.MarkAsync(asOf, ct, clients),
-                (clientId, error) => failures.Add(clientId, CycleSteps.Overdue, null, error), db.ChangeTracker.Clear, ct)).Sum();
-        }
-    }
-
-    /// <summary>
-    /// Records this run's client failures and resolves the open ones of every client each step just did without failing.
-    /// Reconciliation failures are resolved only by a run that reached Vapi; overdue marking and credit cover all clients.
-    /// </summary>
-    private async Task RecordFailuresAsync(BillingRun run, string? scope, string reconciliation, CycleFailures failures, CancellationToken ct)
-    {
-        foreach (var (report, retryFrom) in failures.Entries)
-        {
-            await clientFailures.RecordAsync(run.Id, report, retryFrom, ct);
-        }
-        foreach (var step in CycleSteps.All.Where(s => s != CycleSteps.Reconciliation || reconciliation == "ok"))
-        {
-            await clientFailures.ResolveAsync(step, step is CycleSteps.Overdue or CycleSteps.Credit ? null : scope, failures.Of(step), ct);
-        }
-    }
-
     /// <summary>The open period of one client as its invoice would be if it closed now; nothing is written.</summary>
     public async Task<InvoiceDraft?> PreviewAsync(string clientId, CancellationToken ct)
     {
@@ -176,7 +143,4 @@ public sealed class BillingCycle(
         var (drafts, _) = await issuer.IssueAsync([open], run, now, reconciled: true, dryRun: true, ct, preview: true);
         return drafts.SingleOrDefault();
     }
-
-    /// <summary>Sets the next number of an invoice series for a year (<see cref="InvoiceNumbers.SetNextAsync"/>).</summary>
-    public Task<bool> SetNextInvoiceNumberAsync(int year, long nextNumber, CancellationToken ct) => numbers.SetNextAsync(year, nextNumber, ct);
 }

@@ -28,4 +28,14 @@ public sealed class BillingRun
     public int FailedClients { get; set; }
     /// <summary>Why the whole run stopped (the database unavailable, a bug); client failures never set it.</summary>
     public string? Error { get; set; }
+
+    /// <summary>Copies what the run did from its summary; the run is finished at <paramref name="finishedAt"/>.</summary>
+    public void Finish(BillingRunSummary summary, DateTimeOffset finishedAt)
+    {
+        (ClientsSeen, InvoicesCreated, InvoicesSkipped, InvoicesMarkedOverdue) = (summary.ClientsSeen, summary.InvoicesCreated, summary.InvoicesSkipped,
+            summary.InvoicesMarkedOverdue);
+        (Reconciliation, CallsFound, CallsInserted, CallsCompleted) = (summary.Reconciliation, summary.CallsFound, summary.CallsInserted, summary.CallsCompleted);
+        FailedClients = summary.Failures.Select(f => f.ClientId).Distinct().Count();
+        FinishedAt = finishedAt;
+    }
 }

@@ -61,6 +61,22 @@ public sealed class ClientFailures(BillingDbContext db, TimeProvider clock)
     }
 
     /// <summary>
+    /// Records a run's client failures and resolves the open ones of every client each step just did without failing.
+    /// Reconciliation failures are resolved only by a run that reached Vapi; overdue marking and credit cover all clients.
+    /// </summary>
+    public async Task RecordRunAsync(Guid runId, string? scope, bool reachedVapi, CycleFailures failures, CancellationToken ct)
+    {
+        foreach (var (report, retryFrom) in failures.Entries)
+        {
+            await RecordAsync(runId, report, retryFrom, ct);
+        }
+        foreach (var step in CycleSteps.All.Where(s => s != CycleSteps.Reconciliation || reachedVapi))
+        {
+            await ResolveAsync(step, step is CycleSteps.Overdue or CycleSteps.Credit ? null : scope, failures.Of(step), ct);
+        }
+    }
+
+    /// <summary>
     /// Resolves the open failures of <paramref name="step"/> of the clients the step just did without failing: those in
     /// <paramref name="scope"/> (null: every client) that are not in <paramref name="failed"/>.
     /// </summary>

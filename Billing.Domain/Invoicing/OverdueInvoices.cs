@@ -1,5 +1,6 @@
 using Billing.Domain.Audit;
 using Billing.Domain.Data;
+using Microsoft.Extensions.Logging;
 
 namespace Billing.Domain.Invoicing;
 
@@ -8,8 +9,24 @@ namespace Billing.Domain.Invoicing;
 /// audited as the app's (<see cref="Actor.System"/>) in the same statement, so the status and its audit row commit
 /// together.
 /// </summary>
-public sealed class OverdueInvoices(BillingDbContext db, TimeProvider clock)
+public sealed class OverdueInvoices(BillingDbContext db, TimeProvider clock, ILogger<OverdueInvoices> logger)
 {
+    /// <summary>The cycle's marking: in one statement; if that fails on data, in parts down to single clients, each
+    /// failing client recorded in <paramref name="failures"/> (docs/decisions/0021).</summary>
+    public async Task<int> MarkIsolatedAsync(DateTimeOffset asOf, CycleFailures failures, CancellationToken ct)
+    {
+        try
+        {
+            return await ClientIsolation.RetryConflictsAsync(() => MarkAsync(asOf, ct), db.ChangeTracker.Clear, ct);
+        }
+        catch (Exception e) when (ClientIsolation.IsDataFailure(e, ct))
+        {
+            logger.LogWarning("Overdue marking failed ({Reason}); marking in parts", ClientFailures.Describe(e));
+            return (await ClientIsolation.EachAsync(await ClientsAsync(asOf, ct), clients => MarkAsync(asOf, ct, clients),
+                (clientId, error) => failures.Add(clientId, CycleSteps.Overdue, null, error), db.ChangeTracker.Clear, ct)).Sum();
+        }
+    }
+
     /// <summary>The clients with invoices to mark overdue as of <paramref name="asOf"/> (to mark them in parts when
     /// marking them all at once failed on one's data).</summary>
     public Task<List<string>> ClientsAsync(DateTimeOffset asOf, CancellationToken ct) => new Sql("""

@@ -12,7 +12,7 @@ public sealed class InvoiceNumberingTests(TestDatabase database) : IClassFixture
     private static async Task<bool> SetNextAsync(BillingScenario scenario, int year, long next)
     {
         await using var scope = scenario.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<BillingCycle>().SetNextInvoiceNumberAsync(year, next, default);
+        return await scope.ServiceProvider.GetRequiredService<InvoiceNumbers>().SetNextAsync(year, next, default);
     }
 
     [Fact]
