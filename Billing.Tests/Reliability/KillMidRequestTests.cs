@@ -2,7 +2,6 @@ using Billing.Domain.Data;
 using Billing.Tests.Infrastructure;
 using Billing.Tests.Invoicing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace Billing.Tests.Reliability;
@@ -18,16 +17,6 @@ namespace Billing.Tests.Reliability;
 public sealed class KillMidRequestTests(ReliabilityDatabase fixture) : IClassFixture<ReliabilityDatabase>
 {
     private readonly TestDatabase _database = fixture.Database;
-
-    private async Task EnsureDrSerbanAsync()
-    {
-        await using var db = _database.CreateContext();
-        if (!await db.Clients.AnyAsync(c => c.ClientId == "dr_serban"))
-        {
-            db.Clients.Add(Fixtures.DrSerban());
-            await db.SaveChangesAsync();
-        }
-    }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {
@@ -61,9 +50,7 @@ public sealed class KillMidRequestTests(ReliabilityDatabase fixture) : IClassFix
     [Fact]
     public async Task A_webhook_whose_backend_is_terminated_mid_insert_answers_503_and_its_redelivery_stores_one_row()
     {
-        await EnsureDrSerbanAsync();
-        await using var services = _database.CreateServices(new FakeTimeProvider(new DateTimeOffset(2025, 11, 14, 9, 15, 0, TimeSpan.Zero)),
-            Webhook.Settings);
+        await using var services = await fixture.WebhookServicesAsync();
         var rounds = ReliabilityReport.Full ? 10 : 1;
         for (var round = 0; round < rounds; round++)
         {
