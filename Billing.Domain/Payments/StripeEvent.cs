@@ -32,7 +32,8 @@ public sealed class StripeEvent
     public StripeEventState State { get; set; }
     /// <summary>What was done or why not, for the operator.</summary>
     public string? Detail { get; set; }
-    /// <summary>The event as Stripe sent it, so a waiting refund is applied later from what Stripe said.</summary>
+    /// <summary>The event's envelope and the fields of its object the app reads, as Stripe sent them, so a waiting refund is
+    /// applied later from what Stripe said; the payer's name, e-mail, address and card details are not kept.</summary>
     public required string Payload { get; set; }
     /// <summary>When Stripe created the event.</summary>
     public DateTimeOffset StripeCreatedAt { get; set; }

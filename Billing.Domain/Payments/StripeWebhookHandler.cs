@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Billing.Domain.Audit;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
@@ -129,7 +130,7 @@ public sealed class StripeWebhookHandler(BillingDbContext db, PaymentService pay
         // The event's id is the guard: a redelivery (or two at once: the second waits on the key) stores nothing.
         var inserted = await db.Database.ExecuteSqlAsync($"""
             INSERT INTO "StripeEvent" ("id", "type", "apiVersion", "objectId", "paymentIntentId", "state", "payload", "stripeCreatedAt", "receivedAt", "updatedAt")
-            VALUES ({e.Id}, {e.Type}, {e.ApiVersion}, {objectId}, {paymentIntentId}, 'NOTED', {verified.Body}::jsonb, {created}, {now}, {now})
+            VALUES ({e.Id}, {e.Type}, {e.ApiVersion}, {objectId}, {paymentIntentId}, 'NOTED', {Minimized(verified.Body)}::jsonb, {created}, {now}, {now})
             ON CONFLICT ("id") DO NOTHING
             """, ct);
         if (inserted == 0)
@@ -325,6 +326,57 @@ public sealed class StripeWebhookHandler(BillingDbContext db, PaymentService pay
         logger.LogWarning("Invoice {InvoiceId} flagged for review: {Reason}", invoiceId, reason);
         var flagged = await payments.FlagForReviewAsync(invoiceId, reason, Actor.Stripe, ct);
         return new Applied(StripeEventState.Review, reason, flagged ? invoiceId : null);
+    }
+
+    /// <summary>The fields of an object the app reads, and what a later reader needs to find it in Stripe.</summary>
+    private static readonly string[] KeptFields =
+    [
+        "id", "object", "amount", "amount_received", "amount_total", "currency", "status", "payment_status", "payment_intent", "charge",
+        "latest_charge", "reason", "metadata", "created",
+    ];
+
+    /// <summary>
+    /// The event as stored: its envelope and the fields of its object the app reads (a refund whole, a charge's refund
+    /// list), never the payer's name, e-mail, address or card details that sessions, charges and payment errors carry.
+    /// A waiting refund is applied later from exactly this.
+    /// </summary>
+    private static string Minimized(string body)
+    {
+        var source = JsonNode.Parse(body)!.AsObject();
+        var kept = new JsonObject();
+        foreach (var field in new[] { "id", "object", "api_version", "created", "livemode", "type" })
+        {
+            if (source[field] is { } value)
+            {
+                kept[field] = value.DeepClone();
+            }
+        }
+        var inner = source["data"]!["object"]!.AsObject();
+        var objectKept = new JsonObject();
+        foreach (var field in KeptFields.Where(inner.ContainsKey))
+        {
+            objectKept[field] = inner[field]?.DeepClone();
+        }
+        if (inner["refunds"] is JsonObject refunds)
+        {
+            objectKept["refunds"] = new JsonObject
+            {
+                ["object"] = "list",
+                ["data"] = new JsonArray((refunds["data"]?.AsArray() ?? []).Select(r => r?.DeepClone()).ToArray()),
+            };
+        }
+        if (inner["last_payment_error"] is JsonObject error)
+        {
+            objectKept["last_payment_error"] = new JsonObject
+            {
+                ["charge"] = error["charge"]?.DeepClone(),
+                ["code"] = error["code"]?.DeepClone(),
+                ["decline_code"] = error["decline_code"]?.DeepClone(),
+                ["message"] = error["message"]?.DeepClone(),
+            };
+        }
+        kept["data"] = new JsonObject { ["object"] = objectKept };
+        return kept.ToJsonString();
     }
 
     private static bool Validates(string body, string header, string secret, long tolerance, long now)

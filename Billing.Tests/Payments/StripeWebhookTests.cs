@@ -64,6 +64,11 @@ public sealed class StripeWebhookTests(TestDatabase database) : IClassFixture<Te
         Assert.Equal((InvoiceStatus.Paid, 0m, (string?)null), (paid.Status, paid.AmountDue, paid.ReviewReason));
         await using (var db = database.CreateContext())
         {
+            // What is kept of the events is what the app reads: not the payer's e-mail, name or address.
+            var payloads = await db.StripeEvents.Where(e => e.PaymentIntentId == "pi_one_a").Select(e => e.Payload).ToListAsync();
+            Assert.All(payloads, p => Assert.DoesNotContain("clinica-serban.example.ro", p));
+            Assert.All(payloads, p => Assert.DoesNotContain("Memorandumului", p));
+            Assert.All(payloads, p => Assert.Contains(invoice.Id.ToString(), p));
             Assert.Equal(CheckoutSessionStatus.Complete, (await db.StripeCheckoutSessions.SingleAsync(s => s.Id == sessionId)).Status);
             Assert.Equal(2, await db.StripeEvents.CountAsync(e => e.PaymentIntentId == "pi_one_a"));
             var actors = await db.AuditEntries.Where(a => a.InvoiceId == invoice.Id && a.Entity == "payment").Select(a => a.Actor).ToListAsync();
@@ -240,6 +245,15 @@ public sealed class StripeWebhookTests(TestDatabase database) : IClassFixture<Te
         Assert.Equal([(PaymentStatus.Completed, 1000m), (PaymentStatus.Refunded, 400m)],
             (await PaymentsOfAsync(early.Id)).Select(p => (p.Status, p.Amount)).OrderBy(p => p.Status));
         Assert.Equal((StripeEventState.Applied, early.Id), ((await EventAsync("evt_re_early"))!.State, (await EventAsync("evt_re_early"))!.InvoiceId));
+        // A waiting charge.refunded is applied from what was kept of it (its refund list), without the payer's details.
+        var lateCharge = await world.InvoiceAsync("stripe_refund_late_charge", fee: 1000m);
+        var charge = StripeEventBody.From("charge.refunded.json").Intent("pi_late_charge").Id("evt_ch_late").Set(e =>
+            e["data"]!["object"]!["refunds"]!["data"]![0]!["id"] = "re_late_charge");
+        Assert.Equal("WAITING", (await DeliverAsync(world, charge)).Json.GetProperty("state").GetString());
+        Assert.DoesNotContain("clinica-serban.example.ro", (await EventAsync("evt_ch_late"))!.Payload);
+        await DeliverAsync(world, Succeeded(lateCharge, "pi_late_charge", 100_000));
+        Assert.Equal(StripeEventState.Applied, (await EventAsync("evt_ch_late"))!.State);
+        Assert.Equal(1000m, (await world.ReloadAsync(lateCharge.Id)).AmountDue);
         Assert.Equal(400m, (await world.ReloadAsync(early.Id)).AmountDue);
         // Replays of both after the fact change nothing.
         await DeliverAsync(world, Refund("pi_early", "re_early", 40_000));
