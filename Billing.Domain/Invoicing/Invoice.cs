@@ -56,6 +56,9 @@ public sealed class Invoice
     /// <summary>What is still to pay ("amountDue") = total − creditedAmount − amountPaid − creditApplied, computed by the database; never below 0.</summary>
     public decimal AmountDue { get; private set; }
 
+    /// <summary>The rule of <see cref="AmountDue"/>, for money not yet saved (the column computes the same from the row).</summary>
+    public static decimal Due(decimal total, decimal credited, decimal paid, decimal creditApplied) => total - credited - paid - creditApplied;
+
     public InvoiceStatus Status { get; set; } = InvoiceStatus.Pending;
     public DateOnly DueDate { get; set; }
     public DateTimeOffset IssuedAt { get; set; }

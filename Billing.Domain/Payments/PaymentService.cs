@@ -377,7 +377,7 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
     {
         var (paid, credit) = await MoneyOfAsync(invoice.Id, ct);
         // A cancelled invoice owes nothing: money it is paid anyway is all excess.
-        var due = invoice.Status == InvoiceStatus.Cancelled ? 0m : invoice.Total - invoice.CreditedAmount - paid - credit;
+        var due = invoice.Status == InvoiceStatus.Cancelled ? 0m : Invoice.Due(invoice.Total, invoice.CreditedAmount, paid, credit);
         var excess = amount - due;
         if (excess <= 0)
         {
@@ -396,10 +396,10 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
         // The sums read the rows, so what this change added is written (inside the transaction) first.
         await db.SaveChangesAsync(ct);
         var (paid, credit) = await MoneyOfAsync(invoice.Id, ct);
-        before ??= new { invoice.Status, invoice.PaidAt, AmountDue = invoice.Total - invoice.AmountPaid - invoice.CreditApplied - invoice.CreditedAmount };
+        before ??= new { invoice.Status, invoice.PaidAt, AmountDue = Invoice.Due(invoice.Total, invoice.CreditedAmount, invoice.AmountPaid, invoice.CreditApplied) };
         (invoice.AmountPaid, invoice.CreditApplied) = (paid, credit);
         // amountDue = total − credit notes − (completed payments − refunds − what became credit) − client credit consumed.
-        var due = invoice.Total - invoice.CreditedAmount - paid - credit;
+        var due = Invoice.Due(invoice.Total, invoice.CreditedAmount, paid, credit);
         var status = invoice.Status;
         if (invoice.CreditedAmount > 0 && invoice.CreditedAmount == invoice.Total && status != InvoiceStatus.Cancelled)
         {
@@ -432,7 +432,7 @@ public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimePr
         // The note's rows first, the invoice's money after, in one update (amountDue must never go below 0 in between).
         var credited = invoice.CreditedAmount;
         var oldCredited = db.Entry(invoice).Property(i => i.CreditedAmount).OriginalValue;
-        var before = new { invoice.Status, invoice.PaidAt, AmountDue = invoice.Total - invoice.AmountPaid - invoice.CreditApplied - oldCredited };
+        var before = new { invoice.Status, invoice.PaidAt, AmountDue = Invoice.Due(invoice.Total, oldCredited, invoice.AmountPaid, invoice.CreditApplied) };
         invoice.CreditedAmount = oldCredited;
         await db.SaveChangesAsync(ct);
         var (paid, credit) = await MoneyOfAsync(invoice.Id, ct);

@@ -67,6 +67,7 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         entity.Property(i => i.CreditApplied).HasColumnName("creditApplied").HasPrecision(12, 2).HasDefaultValue(0m);
         entity.Property(i => i.CreditedAmount).HasColumnName("creditedAmount").HasPrecision(12, 2).HasDefaultValue(0m);
         // Computed where the money is, so every reader (the API, reports, the bank-statement match) sees the same amount due.
+        // Invoice.Due in SQL: the two must say the same.
         entity.Property(i => i.AmountDue).HasColumnName("amountDue").HasPrecision(12, 2)
             .HasComputedColumnSql("\"totalDePlata\" - \"creditedAmount\" - \"amountPaid\" - \"creditApplied\"", stored: true);
 
