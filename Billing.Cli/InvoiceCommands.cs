@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using Billing.Domain.Access;
+using Billing.Domain.Audit;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
 using Billing.Domain.EFactura;
 using Billing.Domain.Invoicing;
+using Billing.Domain.Invoicing.CreditNotes;
 using Billing.Domain.Invoicing.Pdf;
 using Billing.Domain.Reports;
 using Microsoft.EntityFrameworkCore;
@@ -142,7 +144,55 @@ internal static class InvoiceCommands
             Output.WriteTable(environment.Out, ["number", "client", "missing or failed"], refused);
             return ExitCodes.Failure;
         }));
-        return new Command("invoices", "Invoices (\"Factura\").") { list, pdf, export };
+        var creditTarget = new Argument<string>("invoice") { Description = "The invoice number (or id)." };
+        var reason = new Option<string>("--reason") { Description = "Why it is credited (on the credit note).", Required = true };
+        var creditAmount = new Option<decimal?>("--amount") { Description = "An amount in the invoice's prices, spread over its lines." };
+        var share = new Option<decimal?>("--share") { Description = "A share of every line, more than 0 and at most 1." };
+        var lines = new Option<string[]>("--line") { Description = "key=amount per line (fee, minutes, late:YYYY-MM); repeatable.", AllowMultipleArgumentsPerToken = true };
+        var credit = new Command("credit", "Issue a credit note (storno) of an invoice: the whole of what is left unless --amount, --share or --line says otherwise; " +
+            "at the invoice's VAT rates, audited as cli:<os user>.") { creditTarget, reason, creditAmount, share, lines };
+        credit.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
+        {
+            var id = await PaymentCommands.InvoiceIdAsync(services.GetRequiredService<BillingDbContext>(), parse.GetValue(creditTarget)!, ct);
+            var perLine = parse.GetValue(lines) is { Length: > 0 } given
+                ? given.Select(l => l.Split('=', 2) is [var key, var value] && decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var a)
+                    ? new CreditNoteRequest.LineCredit(key, a)
+                    : throw new ArgumentException($"--line must be key=amount (fee=100.00), not '{l}'.")).ToList()
+                : null;
+            var result = await services.GetRequiredService<CreditNoteService>().IssueAsync(id,
+                new CreditNoteRequest(parse.GetValue(reason), Amount: parse.GetValue(creditAmount), Share: parse.GetValue(share), Lines: perLine),
+                Actor.CurrentCliUser(), ct);
+            switch (result.Outcome)
+            {
+                case CreditNoteService.Outcome.InvoiceNotFound:
+                    throw new CliException("No such invoice: see 'billing invoices list'.");
+                case CreditNoteService.Outcome.Refused:
+                    throw new ArgumentException($"{result.Field}: {result.Reason}");
+                case CreditNoteService.Outcome.Conflict:
+                    throw new CliException(result.Reason!);
+            }
+            var note = result.CreditNote!;
+            environment.Out.WriteLine($"Issued credit note {note.Number}: {Amount(note.GrossAmount)} {note.Currency} ({Amount(note.NetAmount)} + VAT " +
+                $"{Amount(note.VatAmount)}) of invoice {result.Invoice!.Number}, now {TextEnum.ToText(result.Invoice.Status, TextCase.Upper)}" +
+                (note.Content is null ? $"; its e-Factura document failed {string.Join(", ", note.Findings.Select(f => f.Rule).Distinct())}." : "."));
+            return ExitCodes.Success;
+        }));
+        var reissueTarget = new Argument<string>("invoice") { Description = "The CANCELLED invoice's number (or id)." };
+        var reissue = new Command("reissue", "Issue the corrected invoice of a period whose invoice was credited in full (new number, the parties as they are now).") { reissueTarget };
+        reissue.SetAction((parse, ct) => CliScope.RunAsync(environment, ct, async services =>
+        {
+            var id = await PaymentCommands.InvoiceIdAsync(services.GetRequiredService<BillingDbContext>(), parse.GetValue(reissueTarget)!, ct);
+            var result = await services.GetRequiredService<InvoiceReissue>().ReissueAsync(id, Actor.CurrentCliUser(), ct);
+            if (result.Outcome != InvoiceReissue.Outcome.Issued)
+            {
+                throw new CliException(result.Reason ?? "No such invoice: see 'billing invoices list'.");
+            }
+            environment.Out.WriteLine($"Issued invoice {result.Invoice!.Number} for {result.Invoice.Period} of {result.Invoice.ClientId}: " +
+                $"{Amount(result.Invoice.Total)} {result.Invoice.Currency}" +
+                (result.Invoice.MissingFields.Length == 0 ? "." : $"; e-Factura still lacks {string.Join(", ", result.Invoice.MissingFields)}."));
+            return ExitCodes.Success;
+        }));
+        return new Command("invoices", "Invoices (\"Factura\").") { list, pdf, export, credit, reissue };
     }
 
     /// <summary>

@@ -152,13 +152,13 @@ internal static class PaymentCommands
                 p.Currency,
                 p.Status,
                 p.RefundOf,
-                AmountDue = result.Invoice!.Total - result.Invoice.AmountPaid - result.Invoice.CreditApplied,
+                AmountDue = result.Invoice!.Total - result.Invoice.CreditedAmount - result.Invoice.AmountPaid - result.Invoice.CreditApplied,
                 InvoiceStatus = result.Invoice.Status,
             });
         }
         else
         {
-            var due = result.Invoice!.Total - result.Invoice.AmountPaid - result.Invoice.CreditApplied;
+            var due = result.Invoice!.Total - result.Invoice.CreditedAmount - result.Invoice.AmountPaid - result.Invoice.CreditApplied;
             environment.Out.WriteLine($"{(result.Outcome == PaymentService.Outcome.AlreadyRecorded ? "Already recorded" : "Recorded")} " +
                 $"{TextEnum.ToText(p.Status, TextCase.Upper)} {p.Amount.ToString("F2", CultureInfo.InvariantCulture)} {p.Currency} ({p.Id}); invoice " +
                 $"{result.Invoice.Number ?? result.Invoice.Id.ToString()} is {TextEnum.ToText(result.Invoice.Status, TextCase.Upper)}, " +
@@ -167,7 +167,8 @@ internal static class PaymentCommands
         return ExitCodes.Success;
     }
 
-    private static async Task<Guid> InvoiceIdAsync(BillingDbContext db, string text, CancellationToken ct)
+    /// <summary>An invoice by its id or number, as the commands take it.</summary>
+    internal static async Task<Guid> InvoiceIdAsync(BillingDbContext db, string text, CancellationToken ct)
     {
         if (Guid.TryParse(text, out var id))
         {

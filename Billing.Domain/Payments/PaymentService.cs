@@ -18,7 +18,7 @@ namespace Billing.Domain.Payments;
 /// <remarks>
 /// Invoice money is kept in one place (<see cref="SettleAsync"/>): <c>amountPaid</c> = completed payments − refunds −
 /// what of them became client credit; <c>creditApplied</c> = client credit consumed by the invoice; the database
-/// computes <c>amountDue</c> = total − amountPaid − creditApplied and refuses it below 0. PAID exactly when amountDue is
+/// computes <c>amountDue</c> = total − creditedAmount (credit notes) − amountPaid − creditApplied and refuses it below 0. PAID exactly when amountDue is
 /// 0; a refund that reopens a PAID invoice makes it PENDING, or OVERDUE when its due date has passed in the client's zone.
 /// </remarks>
 public sealed class PaymentService(BillingDbContext db, AuditTrail audit, TimeProvider clock)

@@ -383,4 +383,57 @@ public sealed class CreditNoteTests(TestDatabase database) : IClassFixture<TestD
         var queued = await check.OutboxMessages.AsNoTracking().Where(m => m.Kind == StripeSessionExpiry.Kind).ToListAsync();
         Assert.Contains(queued, m => m.Payload.Contains(invoice.Id.ToString(), StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Credit_notes_of_euro_reverse_charge_and_not_subject_to_vat_invoices_are_valid_at_their_own_category_and_rate()
+    {
+        await using var scenario = new BillingScenario(database);
+        var (euroInvoice, abroadInvoice, notSubjectInvoice) = await EFacturaWorld.OtherKindsAsync(scenario, "cn");
+        var admin = await EFacturaWorld.KeyAsync(scenario);
+        var api = new Api(scenario.Services);
+
+        var notes = new Dictionary<string, CreditNote>();
+        foreach (var (client, invoice) in new[] { ("cn_eur", euroInvoice), ("cn_ae", abroadInvoice), ("cn_o", notSubjectInvoice) })
+        {
+            var created = await CreditAsync(api, admin, invoice.Id, """{"reason":"Reducere","share":0.5}""");
+            Assert.Equal(201, created.Status);
+            notes[client] = await NoteAsync(Id(created));
+            Assert.True(notes[client].Content is not null, $"{client}: {string.Join("; ", notes[client].Findings)}");
+        }
+
+        // 50 EUR at 21% = 10.50 EUR VAT, 53.43 RON at the invoice's own BNR rate of 5.0889.
+        Assert.Equal((50m, 10.50m, 53.43m), (notes["cn_eur"].NetAmount, notes["cn_eur"].VatAmount, notes["cn_eur"].VatAmountRon));
+        var euro = Encoding.UTF8.GetString(notes["cn_eur"].Content!);
+        Assert.Contains("<cbc:TaxAmount currencyID=\"RON\">53.43</cbc:TaxAmount>", euro);
+        Assert.Equal(("AE", 0m), (Assert.Single(notes["cn_ae"].VatBreakdown).Category, notes["cn_ae"].VatAmount));
+        Assert.Contains("<cbc:TaxExemptionReasonCode>VATEX-EU-AE</cbc:TaxExemptionReasonCode>", Encoding.UTF8.GetString(notes["cn_ae"].Content!));
+        var notSubject = Encoding.UTF8.GetString(notes["cn_o"].Content!);
+        Assert.Contains("<cbc:TaxExemptionReason>Neplătitor de TVA (art. 310 Cod fiscal)</cbc:TaxExemptionReason>", notSubject);
+        Assert.DoesNotContain("RO14399840", notSubject, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_cli_credits_an_invoice_per_line_and_in_full_and_issues_its_period_again()
+    {
+        await using var scenario = new BillingScenario(database);
+        var invoice = await EFacturaWorld.NovemberAsync(scenario, "cn_cli");
+        var cli = new Cli.CliRunner(database, scenario.Clock);
+
+        var line = await cli.RunAsync("invoices", "credit", invoice.Number!, "--reason", "Minute eronate", "--line", "minutes=67.20");
+        var bad = await cli.RunAsync("invoices", "credit", invoice.Number!, "--reason", "x", "--line", "minutes");
+        var rest = await cli.RunAsync("invoices", "credit", invoice.Number!, "--reason", "Storno");
+        var again = await cli.RunAsync("invoices", "reissue", invoice.Number!);
+
+        Assert.True(line.ExitCode == 0, line.Out + line.Error);
+        Assert.Contains("81.31 RON", line.Out, StringComparison.Ordinal);
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.True(rest.ExitCode == 0, rest.Out + rest.Error);
+        Assert.Contains("CANCELLED", rest.Out, StringComparison.Ordinal);
+        Assert.True(again.ExitCode == 0, again.Out + again.Error);
+        var invoices = await scenario.InvoicesAsync("cn_cli");
+        Assert.Equal([InvoiceStatus.Pending, InvoiceStatus.Cancelled], invoices.Select(i => i.Status).Order());
+        await using var db = database.CreateContext();
+        Assert.All(await db.AuditEntries.AsNoTracking().Where(a => a.ClientId == "cn_cli" && a.Entity == AuditEntities.CreditNote).ToListAsync(),
+            a => Assert.StartsWith("cli:", a.Actor, StringComparison.Ordinal));
+    }
 }

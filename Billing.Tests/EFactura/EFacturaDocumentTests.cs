@@ -118,45 +118,18 @@ public sealed class EFacturaDocumentTests(TestDatabase database) : IClassFixture
     public async Task Not_subject_to_vat_reverse_charge_abroad_and_euro_invoices_get_valid_documents()
     {
         await using var scenario = new BillingScenario(database);
-        await EFacturaWorld.SetIssuerAsync(scenario);
-        await scenario.ClientAsync("ef_ae", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 11, 1), configure: c =>
-        {
-            c.Currency = "EUR";
-            c.Buyer = new BuyerDetails("Praxis GmbH", "DE123456789", null, new PostalAddress("Hauptstr. 1", "Berlin", null, "10115", "DE"), null);
-        });
-        await scenario.ClientAsync("ef_eur", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 11, 1), configure: c =>
-        {
-            EFacturaWorld.DrSerbanBuyer(c);
-            c.Currency = "EUR";
-        });
-        await scenario.ClientAsync("ef_o", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 11, 1), configure: EFacturaWorld.DrSerbanBuyer);
-        await using (var scope = scenario.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<Billing.Domain.Reports.ExchangeRates>()
-                .SetAsync(new DateOnly(2025, 11, 28), "EUR", "RON", 5.0889m, Billing.Domain.Reports.ExchangeRates.NbrSource, default);
-        }
-        await scenario.RunAsync("2025-12-01T12:00:00Z", "ef_ae");
-        await scenario.RunAsync("2025-12-01T12:00:00Z", "ef_eur");
-        await using (var scope = scenario.Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<IssuerService>().SetAsync(PartyRulesTests.ValidIssuer() with
-            {
-                FiscalCode = "18547290",
-                VatPayer = false,
-                VatExemptionReason = "Neplătitor de TVA (art. 310 Cod fiscal)",
-            }, Actor.System, default);
-        }
-        await scenario.RunAsync("2025-12-01T12:00:00Z", "ef_o");
 
-        var abroad = await ValidDocumentAsync((await scenario.InvoicesAsync("ef_ae")).Single());
+        var (euroInvoice, abroadInvoice, notSubjectInvoice) = await EFacturaWorld.OtherKindsAsync(scenario, "ef");
+
+        var abroad = await ValidDocumentAsync(abroadInvoice);
         Assert.Contains("<cbc:ID>AE</cbc:ID>", abroad);
         Assert.Contains("<cbc:TaxExemptionReasonCode>VATEX-EU-AE</cbc:TaxExemptionReasonCode>", abroad);
         Assert.Contains("<cbc:CompanyID>DE123456789</cbc:CompanyID>", abroad);
-        var euro = await ValidDocumentAsync((await scenario.InvoicesAsync("ef_eur")).Single());
+        var euro = await ValidDocumentAsync(euroInvoice);
         Assert.Contains("<cbc:TaxCurrencyCode>RON</cbc:TaxCurrencyCode>", euro);
         Assert.Contains("<cbc:TaxAmount currencyID=\"RON\">106.87</cbc:TaxAmount>", euro);
         Assert.Contains("<cbc:TaxAmount currencyID=\"EUR\">21.00</cbc:TaxAmount>", euro);
-        var notSubject = await ValidDocumentAsync((await scenario.InvoicesAsync("ef_o")).Single());
+        var notSubject = await ValidDocumentAsync(notSubjectInvoice);
         Assert.Contains("<cbc:TaxExemptionReason>Neplătitor de TVA (art. 310 Cod fiscal)</cbc:TaxExemptionReason>", notSubject);
         Assert.DoesNotContain("<cbc:Percent>", notSubject, StringComparison.Ordinal);
         Assert.DoesNotContain("RO18547290", notSubject, StringComparison.Ordinal);

@@ -58,6 +58,46 @@ public static class EFacturaWorld
         Assert.Equal(File.ReadAllText(path, Encoding.UTF8), actual);
     }
 
+    /// <summary>
+    /// Three invoices of November 2025 (fee 100, no calls), one of each other kind we issue: in euro with its VAT in RON
+    /// (BNR 5.0889 of 28 November), reverse charged to a buyer abroad, and not subject to VAT (the issuer then stops
+    /// being a VAT payer).
+    /// </summary>
+    public static async Task<(Invoice Euro, Invoice Abroad, Invoice NotSubject)> OtherKindsAsync(BillingScenario scenario, string prefix)
+    {
+        await SetIssuerAsync(scenario);
+        await scenario.ClientAsync(prefix + "_eur", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 11, 1), configure: c =>
+        {
+            DrSerbanBuyer(c);
+            c.Currency = "EUR";
+        });
+        await scenario.ClientAsync(prefix + "_ae", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 11, 1), configure: c =>
+        {
+            c.Currency = "EUR";
+            c.Buyer = new BuyerDetails("Praxis GmbH", "DE123456789", null, new PostalAddress("Hauptstr. 1", "Berlin", null, "10115", "DE"), null);
+        });
+        await scenario.ClientAsync(prefix + "_o", fee: 100m, rate: 1m, billingStart: new DateOnly(2025, 11, 1), configure: DrSerbanBuyer);
+        await using (var scope = scenario.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<Billing.Domain.Reports.ExchangeRates>()
+                .SetAsync(new DateOnly(2025, 11, 28), "EUR", "RON", 5.0889m, Billing.Domain.Reports.ExchangeRates.NbrSource, default);
+        }
+        await scenario.RunAsync("2025-12-01T12:00:00Z", prefix + "_eur");
+        await scenario.RunAsync("2025-12-01T12:00:00Z", prefix + "_ae");
+        await using (var scope = scenario.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IssuerService>().SetAsync(PartyRulesTests.ValidIssuer() with
+            {
+                FiscalCode = "18547290",
+                VatPayer = false,
+                VatExemptionReason = "Neplătitor de TVA (art. 310 Cod fiscal)",
+            }, Actor.System, default);
+        }
+        await scenario.RunAsync("2025-12-01T12:00:00Z", prefix + "_o");
+        return ((await scenario.InvoicesAsync(prefix + "_eur")).Single(), (await scenario.InvoicesAsync(prefix + "_ae")).Single(),
+            (await scenario.InvoicesAsync(prefix + "_o")).Single());
+    }
+
     public static async Task<string> KeyAsync(BillingScenario scenario, ApiKeyScope scope = ApiKeyScope.Admin, string? clientId = null)
     {
         await using var services = scenario.Services.CreateAsyncScope();
