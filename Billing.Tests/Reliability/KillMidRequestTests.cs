@@ -126,4 +126,70 @@ public sealed class KillMidRequestTests(ReliabilityDatabase fixture) : IClassFix
         ReliabilityReport.Add("cycle: runs terminated mid-batch", 1);
         ReliabilityReport.Add("cycle: partial invoices after a terminated run (target 0)", 0);
     }
+
+    /// <summary>
+    /// A crash between batches: with one client per batch, the first batch commits and the second waits on its
+    /// client's row (held FOR UPDATE: the invoice's foreign-key check needs it) until its backend is terminated, which
+    /// is what a killed `billing cycle run` leaves behind (its open transaction rolled back by the server). The rerun's
+    /// invoices equal, row for row, those of an undisturbed run of the same data in a twin database.
+    /// </summary>
+    [Fact]
+    public async Task A_run_stopped_between_batches_is_finished_by_the_rerun_exactly_as_an_undisturbed_run()
+    {
+        var twin = new TestDatabase(_database.Server);
+        await twin.InitializeAsync();
+        try
+        {
+            var settings = new Dictionary<string, string?> { ["Billing:InvoiceSeries"] = "CRS", ["Billing:BatchSize"] = "1" };
+            async Task<BillingScenario> SeedAsync(TestDatabase database)
+            {
+                var scenario = new BillingScenario(database, settings);
+                foreach (var id in new[] { "crash_a", "crash_b", "crash_c" })
+                {
+                    await scenario.ClientAsync(id, billingStart: new DateOnly(2042, 1, 1));
+                    await scenario.CallAsync(id, "2042-01-10T10:00:00Z", 60 * id.Length);
+                }
+                return scenario;
+            }
+            await using var crashed = await SeedAsync(_database);
+            await using var undisturbed = await SeedAsync(twin);
+
+            Exception? stopped;
+            await using (var holder = await _database.OpenConnectionAsync())
+            {
+                await using var holding = await holder.BeginTransactionAsync();
+                await ExecuteAsync(holder, """SELECT 1 FROM "Client" WHERE "clientId" = 'crash_b' FOR UPDATE""");
+                var run = Task.Run(() => crashed.RunAsync("2042-02-01T12:00:00Z", clientId: null));
+                await TerminateWaiterAsync(holder);
+                stopped = await Record.ExceptionAsync(() => run);
+                await holding.RollbackAsync();
+            }
+            Assert.NotNull(stopped);
+            Assert.Single(await crashed.InvoicesAsync("crash_a")); // the first batch had committed
+            Assert.Empty(await crashed.InvoicesAsync("crash_b"));
+
+            await crashed.RunAsync("2042-02-01T13:00:00Z", clientId: null);
+            await undisturbed.RunAsync("2042-02-01T13:00:00Z", clientId: null);
+
+            static async Task<List<string>> RowsAsync(BillingScenario scenario)
+            {
+                var rows = new List<string>();
+                foreach (var id in new[] { "crash_a", "crash_b", "crash_c" })
+                {
+                    rows.AddRange((await scenario.InvoicesAsync(id)).Select(i =>
+                        $"{i.ClientId} {i.Period} {i.Number} {i.Minutes} {i.TotalCalls} {i.MinutesAmount} {i.FixedFee} {i.Total} {i.DueDate} {i.Status}"));
+                }
+                return rows;
+            }
+            var expected = await RowsAsync(undisturbed);
+            Assert.Equal(3, expected.Count);
+            Assert.Equal(expected, await RowsAsync(crashed));
+            ReliabilityReport.Add("faults injected: a run stopped between batches", 1);
+            ReliabilityReport.Add("crash between batches: invoices differing from an undisturbed run (target 0)", 0);
+        }
+        finally
+        {
+            await twin.DisposeAsync();
+        }
+    }
 }

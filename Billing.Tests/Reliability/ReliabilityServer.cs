@@ -98,8 +98,9 @@ public static class ReliabilityReport
             .AppendLine("Targets: 0 acknowledged calls lost, 0 duplicates, 0 unexpected 5xx, 0 healthy clients uninvoiced, 0 partial invoices.")
             .AppendLine()
             .AppendLine("Not in this suite yet (issue 15): the TCP fault proxy (latency, black hole, reset after COMMIT), max_connections")
-            .AppendLine("exhaustion, a crash of `billing cycle run` between batches, the fuzzing of every HTTP function, and quarantine")
-            .AppendLine("replay figures (the quarantine has its own tests: RefusedReportTests).")
+            .AppendLine("exhaustion, killing the `billing cycle run` process itself (the crash between batches terminates its backend,")
+            .AppendLine("which leaves the database as a killed process would), the fuzzing of every HTTP function, and quarantine replay")
+            .AppendLine("figures (the quarantine has its own tests: RefusedReportTests).")
             .AppendLine();
         foreach (var note in Notes)
         {
