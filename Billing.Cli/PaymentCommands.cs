@@ -4,6 +4,7 @@ using Billing.Domain.Access;
 using Billing.Domain.Audit;
 using Billing.Domain.Common;
 using Billing.Domain.Data;
+using Billing.Domain.Invoicing;
 using Billing.Domain.Payments;
 using Billing.Domain.Reports;
 using Microsoft.EntityFrameworkCore;
@@ -142,6 +143,8 @@ internal static class PaymentCommands
                 throw new CliException(result.Reason!);
         }
         var p = result.Payment!;
+        var invoice = result.Invoice!;
+        var due = Invoice.Due(invoice.Total, invoice.CreditedAmount, invoice.AmountPaid, invoice.CreditApplied);
         if (json)
         {
             Output.WriteJson(environment.Out, new
@@ -152,16 +155,15 @@ internal static class PaymentCommands
                 p.Currency,
                 p.Status,
                 p.RefundOf,
-                AmountDue = result.Invoice!.Total - result.Invoice.CreditedAmount - result.Invoice.AmountPaid - result.Invoice.CreditApplied,
-                InvoiceStatus = result.Invoice.Status,
+                AmountDue = due,
+                InvoiceStatus = invoice.Status,
             });
         }
         else
         {
-            var due = result.Invoice!.Total - result.Invoice.CreditedAmount - result.Invoice.AmountPaid - result.Invoice.CreditApplied;
             environment.Out.WriteLine($"{(result.Outcome == PaymentService.Outcome.AlreadyRecorded ? "Already recorded" : "Recorded")} " +
                 $"{TextEnum.ToText(p.Status, TextCase.Upper)} {p.Amount.ToString("F2", CultureInfo.InvariantCulture)} {p.Currency} ({p.Id}); invoice " +
-                $"{result.Invoice.Number ?? result.Invoice.Id.ToString()} is {TextEnum.ToText(result.Invoice.Status, TextCase.Upper)}, " +
+                $"{invoice.Number ?? invoice.Id.ToString()} is {TextEnum.ToText(invoice.Status, TextCase.Upper)}, " +
                 $"{due.ToString("F2", CultureInfo.InvariantCulture)} {p.Currency} due.");
         }
         return ExitCodes.Success;
