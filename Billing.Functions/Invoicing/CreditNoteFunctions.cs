@@ -25,9 +25,11 @@ public sealed class CreditNoteFunctions(CreditNoteService creditNotes, InvoiceRe
         public decimal? Share { get; init; }
         public IReadOnlyList<LineBody>? Lines { get; init; }
 
+        // JSON null passes "required" (the property is present), so null is checked here, not left to throw later.
         public FieldErrors Validate() => new FieldErrors()
-            .Check(Reason.Trim().Length is > 0 and <= CreditNoteService.MaxReason, "reason", $"Expected 1 to {CreditNoteService.MaxReason} characters.")
-            .Check(Lines is null || Lines.Count <= 100, "lines", "At most 100 lines.");
+            .Check(Reason?.Trim().Length is > 0 and <= CreditNoteService.MaxReason, "reason", $"Expected 1 to {CreditNoteService.MaxReason} characters.")
+            .Check(Lines is null || Lines.Count <= 100, "lines", "At most 100 lines.")
+            .Check(Lines is null || Lines.All(l => l?.Line is not null), "lines", "Each line needs a line name and an amount.");
     }
 
     /// <param name="Line"><c>fee</c>, <c>minutes</c> or <c>late:YYYY-MM</c>.</param>

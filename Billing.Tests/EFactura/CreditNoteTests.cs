@@ -180,6 +180,9 @@ public sealed class CreditNoteTests(TestDatabase database) : IClassFixture<TestD
             ("""{"reason":"x","lines":[{"line":"nope","amount":1}]}""", 422, "lines[0].line"),
             ("""{"reason":"x","lines":[]}""", 422, "lines"),
             ("""{"reason":"  "}""", 400, "reason"),
+            ("""{"reason":null}""", 400, "reason"),
+            ("""{"reason":"x","lines":[null]}""", 400, "lines"),
+            ("""{"reason":"x","lines":[{"line":null,"amount":1}]}""", 400, "lines"),
             ("""{"amount":10}""", 400, "body"), // JsonBody names a missing required field in the body
         };
         foreach (var (body, status, field) in refusals)
