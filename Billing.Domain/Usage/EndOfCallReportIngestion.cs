@@ -49,6 +49,12 @@ public sealed class EndOfCallReportIngestion(UsageRecorder recorder, UsageComple
     private async Task<Result> IngestReportAsync(ReadOnlyMemory<byte> body, UsageSource source, TimeSpan? completeFromVapiWithin, bool keep,
         CancellationToken ct)
     {
+        // System.Text.Json checks a string's UTF-8 only when it is read (GetString throws), so the whole body is
+        // checked first: JSON is UTF-8 (RFC 8259), and a body that is not is malformed, never a 500.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return new Invalid(new Dictionary<string, string[]> { ["body"] = ["The body is not valid UTF-8."] }, Malformed: true);
+        }
         JsonDocument document;
         try
         {

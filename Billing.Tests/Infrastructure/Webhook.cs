@@ -11,12 +11,19 @@ public static class Webhook
 
     public static Dictionary<string, string?> Settings => new() { ["Vapi:Webhook:Secrets:0"] = Secret };
 
-    public static async Task<HttpTesting.Response> PostAsync(IServiceProvider services, string body, Dictionary<string, string>? headers = null)
+    public static Task<HttpTesting.Response> PostAsync(IServiceProvider services, string body, Dictionary<string, string>? headers = null) =>
+        PostAsync(services, System.Text.Encoding.UTF8.GetBytes(body), headers);
+
+    /// <summary>Any bytes as the body, such as invalid UTF-8.</summary>
+    public static async Task<HttpTesting.Response> PostAsync(IServiceProvider services, byte[] body, Dictionary<string, string>? headers = null)
     {
         await using var scope = services.CreateAsyncScope();
         var function = ActivatorUtilities.CreateInstance<VapiWebhookFunction>(scope.ServiceProvider);
-        var context = HttpTesting.NewContext(scope.ServiceProvider, "POST", "/api/vapi/webhook", body: body,
+        var context = HttpTesting.NewContext(scope.ServiceProvider, "POST", "/api/vapi/webhook",
             headers: headers ?? new() { ["X-Vapi-Secret"] = Secret });
+        context.Request.Body = new MemoryStream(body);
+        context.Request.ContentLength = body.Length;
+        context.Request.ContentType = "application/json";
         return await FunctionPipeline.SendAsync(context, "VapiWebhook", () => function.VapiWebhook(context.Request, context.RequestAborted));
     }
 

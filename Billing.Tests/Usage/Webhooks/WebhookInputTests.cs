@@ -39,6 +39,26 @@ public sealed class WebhookInputTests(TestDatabase database) : WebhookTestBase(d
         Assert.Equal(before, await CountAsync());
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0xFF })]
+    [InlineData(new byte[] { 0xC3, 0x28 })]
+    [InlineData(new byte[] { 0xC0, 0xAF })]
+    public async Task Invalid_UTF8_inside_a_string_is_a_malformed_body_not_a_500(byte[] invalid)
+    {
+        // Found by the fuzz (WebhookFuzzTests): the parser accepted the bytes and reading the message type threw.
+        var text = Report("88888888-0000-4000-8000-000000000006", "\"startedAt\":\"2025-11-14T10:00:00Z\"");
+        var at = text.IndexOf("end-of-call-report", StringComparison.Ordinal);
+        byte[] body = [.. System.Text.Encoding.UTF8.GetBytes(text[..at]), .. invalid, .. System.Text.Encoding.UTF8.GetBytes(text[at..])];
+        var before = await CountAsync();
+
+        var response = await Webhook.PostAsync(Services, body, new() { ["X-Vapi-Secret"] = Secret });
+
+        Assert.Equal(400, response.Status);
+        Assert.StartsWith("application/problem+json", response.ContentType);
+        Assert.True(response.Json.GetProperty("errors").TryGetProperty("body", out _), response.Body);
+        Assert.Equal(before, await CountAsync());
+    }
+
     [Fact]
     public async Task An_oversized_body_gets_413_whether_or_not_it_declares_its_length()
     {
